@@ -1,0 +1,61 @@
+# Kiosque: `make run` serves the site with demo data, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HTMX := static/vendor/htmx.min.js
+# Languages with a catalog; `make translations NEW=ta` starts a new one.
+LANGS := $(sort $(patsubst translations/%/LC_MESSAGES,%,$(wildcard translations/*/LC_MESSAGES)) $(NEW))
+PO := $(wildcard translations/*/LC_MESSAGES/*.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: install run test lint bench translations compile-translations clean
+
+install: $(STAMP) $(HTMX) $(MO)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(HTMX): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+# Compiled catalogs are built, never committed.
+translations/%.mo: translations/%.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@ 2>&1 | grep -v "^compiling" || true
+	test -f $@
+
+compile-translations: $(MO)
+
+run: install
+	KIOSK_DEMO=$${KIOSK_DEMO:-true} $(BIN)/python app.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: install lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/run.py
+
+# Extract every string (UI and content) into translations/messages.pot, update each catalog.
+translations: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --sort-output \
+	  --project Kiosque --copyright-holder "Kiosque" --msgid-bugs-address "" \
+	  --keywords _l --keywords lazy_gettext --output-file translations/messages.pot .
+	for lang in $(filter-out en,$(LANGS)); do \
+	  if [ -f translations/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations -l $$lang; \
+	  else \
+	    $(BIN)/pybabel init -i translations/messages.pot -d translations -l $$lang; \
+	  fi; \
+	done
+	$(MAKE) compile-translations
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor translations/*/LC_MESSAGES/*.mo

@@ -1,0 +1,68 @@
+"""Kiosque: a kiosk web app for digital-inclusion centres. `create_app()` builds it."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from kiosk import assets, db, errors, i18n, security, settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the KIOSK_* environment, with `config` overriding settings."""
+    values = settings.load(overrides=config)
+    data_dir = Path(values["KIOSK_DATA_DIR"]).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    values["KIOSK_DATA_DIR"] = str(data_dir)
+
+    app = Flask(
+        __name__,
+        root_path=str(PROJECT_ROOT),
+        static_folder="static",
+        template_folder="templates",
+    )
+    app.config.update(values)
+    app.config["SECRET_KEY"] = values["KIOSK_SECRET_KEY"] or settings.secret_key(data_dir)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    # Order matters: the language is bound before the CSRF check, so refusals are translated.
+    i18n.init_app(app)
+    security.init_app(app)
+    db.init_app(app)
+    assets.init_app(app)
+    errors.init_app(app)
+
+    from kiosk import flows, resident, sites
+
+    resident.init_app(app)
+    flows.init_app(app)
+    sites.init_app(app)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "role": app.config["KIOSK_ROLE"]}
+
+    if app.config["KIOSK_DEMO"]:
+        from kiosk import demo
+
+        demo.load()
+    return app
+
+
+def serve(app: Flask) -> None:
+    """Serve the app with waitress on KIOSK_HOST:KIOSK_PORT."""
+    from waitress import serve as waitress_serve
+
+    config = app.config
+    print(f"Kiosque ({config['KIOSK_ROLE']}) on http://{config['KIOSK_HOST']}:{config['KIOSK_PORT']}/")
+    waitress_serve(
+        app,
+        host=config["KIOSK_HOST"],
+        port=config["KIOSK_PORT"],
+        threads=config["KIOSK_THREADS"],
+        ident="kiosque",
+    )

@@ -1,0 +1,78 @@
+"""The database: deferred until start, pragmas set once per connection, one connection a thread.
+
+Peewee keeps one connection per thread and opens it on first use; requests never close it,
+since reconnecting with pragmas costs as much as a small request. Schema changes are scripts in
+`kiosk/migrations/`, applied in order at start by peewee's migration runner.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from peewee import Database, DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import connect as connect_url
+from playhouse.migrations import Runner
+
+database = DatabaseProxy()
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+# WAL lets readers work while one writer commits; synchronous=FULL makes every acknowledged
+# commit survive a power cut; secure_delete overwrites wiped resident data on disk.
+SQLITE_PRAGMAS: dict[str, Any] = {
+    "journal_mode": "wal",
+    "synchronous": "full",
+    "foreign_keys": 1,
+    "secure_delete": 1,
+    "busy_timeout": 5000,
+    "cache_size": -4000,
+}
+
+
+class BaseModel(Model):
+    """Base of every Kiosque model: bound to the deferred database, snake_case table names."""
+
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def utcnow() -> dt.datetime:
+    """Return the current UTC time as a naive datetime, the form stored in the database."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def open_database(url: str, data_dir: Path) -> Database:
+    """Return the database the settings name: SQLite in the data folder unless a URL is given."""
+    if not url:
+        return SqliteDatabase(str(data_dir / "kiosk.sqlite3"), pragmas=SQLITE_PRAGMAS)
+    if url.startswith("sqlite"):
+        return connect_url(url, pragmas=SQLITE_PRAGMAS)
+    return connect_url(url)
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply the pending migrations in order and return their names (none when up to date)."""
+    return Runner(db, directory=str(MIGRATIONS_DIR)).up()
+
+
+def write() -> AbstractContextManager[Any]:
+    """Open a short write transaction (SQLite takes the write lock up front to avoid deadlocks)."""
+    if isinstance(database.obj, SqliteDatabase):
+        return database.atomic("IMMEDIATE")
+    return database.atomic()
+
+
+def is_postgres() -> bool:
+    """Tell whether the app runs on PostgreSQL."""
+    return isinstance(database.obj, PostgresqlDatabase)
+
+
+def init_app(app: Flask) -> None:
+    """Open the configured database for this process and bring its schema up to date."""
+    db = open_database(app.config["KIOSK_DATABASE_URL"], Path(app.config["KIOSK_DATA_DIR"]))
+    database.initialize(db)
+    migrate(db)

@@ -1,0 +1,39 @@
+"""Readable error pages in the visitor's language, with a way home; never a bare 500."""
+from __future__ import annotations
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from kiosk.i18n import lazy_gettext as _l
+from kiosk.render import render
+
+MESSAGES = {
+    400: (_l("Something went wrong"), _l("Go back and try again.")),
+    404: (_l("Page not found"), _l("This page does not exist.")),
+    405: (_l("Something went wrong"), _l("Go back and try again.")),
+    413: (
+        _l("Too much to send"),
+        _l("What you sent is too large. Send less at a time, or ask a médiateur for help."),
+    ),
+    500: (_l("Something went wrong"), _l("Go back and try again, or ask a médiateur for help.")),
+}
+EXPIRED = (_l("This page has expired"), _l("Go back, reload the page and try again."))
+
+
+def error_page(error: HTTPException) -> Response:
+    """Render an HTTP error as a page a resident can read and leave."""
+    status = error.code or 500
+    title, message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
+    if status == 400 and error.description == "csrf":
+        title, message = EXPIRED
+    return render("errors/error.html", status=status, title=title, message=message)
+
+
+def init_app(app: Flask) -> None:
+    """Route every HTTP error and every crash to the readable error page."""
+    app.register_error_handler(HTTPException, error_page)
+
+    @app.errorhandler(Exception)
+    def crash(error: Exception) -> Response:
+        app.logger.exception("unhandled error")
+        return error_page(InternalServerError())

@@ -1,0 +1,157 @@
+"""Languages, the locale taken from the URL, and the request's translations bound once."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from babel.support import LazyProxy, NullTranslations, Translations
+from flask import Flask, g, request
+from flask_babel import Babel
+from werkzeug.routing import BaseConverter
+
+# Source strings are written in English: `en` needs no catalog.
+SOURCE_LANGUAGE = "en"
+DOMAINS = ("messages",)
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language a resident can choose: its code, its name in its own script, its direction."""
+
+    code: str
+    name: str
+    dir: str = "ltr"
+
+
+LANGUAGES: dict[str, Language] = {
+    language.code: language
+    for language in (
+        Language("fr", "Français"),
+        Language("en", "English"),
+        Language("ar", "العربية", "rtl"),
+        Language("fa", "دری / فارسی", "rtl"),
+        Language("ps", "پښتو", "rtl"),
+        Language("ti", "ትግርኛ"),
+        Language("uk", "Українська"),
+        Language("ru", "Русский"),
+        Language("pt", "Português"),
+        Language("tr", "Türkçe"),
+        Language("zh", "中文（简体）"),
+        Language("ro", "Română"),
+        Language("ta", "தமிழ்"),
+        Language("bn", "বাংলা"),
+    )
+}
+
+
+def configured(app: Flask) -> list[Language]:
+    """Return the languages this app offers, the default first."""
+    return [LANGUAGES[code] for code in app.config["KIOSK_LANGUAGES"]]
+
+
+def current() -> Language:
+    """Return the language of the current request."""
+    return LANGUAGES[g.get("lang") or _default_code()]
+
+
+def _default_code() -> str:
+    from flask import current_app
+
+    return current_app.config["KIOSK_LANGUAGES"][0]
+
+
+def load_catalogs(directory: Path, codes: list[str]) -> dict[str, NullTranslations]:
+    """Load the compiled catalogs of every domain for each language, merged into one."""
+    catalogs: dict[str, NullTranslations] = {}
+    for code in codes:
+        merged: NullTranslations = NullTranslations()
+        for domain in DOMAINS:
+            catalog = Translations.load(str(directory), [code], domain)
+            if isinstance(catalog, Translations):
+                if isinstance(merged, Translations):
+                    merged.merge(catalog)
+                else:
+                    merged = catalog
+        catalogs[code] = merged
+    return catalogs
+
+
+def gettext(message: str, **variables: Any) -> str:
+    """Translate a message into the request's language."""
+    text = g.translations.gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+    """Translate a message with a count into the request's language."""
+    variables.setdefault("num", n)
+    return g.translations.ngettext(singular, plural, n) % variables
+
+
+def lazy_gettext(message: str, **variables: Any) -> LazyProxy:
+    """Translate later, when the text is shown (for module-level strings)."""
+    return LazyProxy(gettext, message, enable_cache=False, **variables)
+
+
+_ = gettext
+
+
+class LanguageConverter(BaseConverter):
+    """Match only the configured language codes in `/<lang:lang>/…` URLs."""
+
+    codes: tuple[str, ...] = ()
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map)
+        self.regex = "|".join(self.codes)
+
+
+def language_from_path(path: str, codes: tuple[str, ...]) -> str | None:
+    """Return the language code that starts a path, if it is a configured one."""
+    first = path.lstrip("/").split("/", 1)[0]
+    return first if first in codes else None
+
+
+def init_app(app: Flask) -> None:
+    """Wire the languages, the `/<lang>/` URL prefix, Babel and the Jinja gettext functions."""
+    codes = tuple(app.config["KIOSK_LANGUAGES"])
+    unknown = [code for code in codes if code not in LANGUAGES]
+    if unknown:
+        raise ValueError(f"KIOSK_LANGUAGES: unknown language(s) {', '.join(unknown)}")
+
+    converter = type("LanguageConverter", (LanguageConverter,), {"codes": codes})
+    app.url_map.converters["lang"] = converter
+
+    catalogs = load_catalogs(Path(app.root_path) / "translations", list(codes))
+    app.extensions["kiosk_catalogs"] = catalogs
+
+    Babel(app, locale_selector=lambda: g.get("lang") or codes[0], configure_jinja=False)
+
+    @app.url_value_preprocessor
+    def pull_language(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        if values and "lang" in values:
+            g.lang = values.pop("lang")
+
+    @app.url_defaults
+    def add_language(endpoint: str, values: dict[str, Any]) -> None:
+        if "lang" not in values and app.url_map.is_endpoint_expecting(endpoint, "lang"):
+            values["lang"] = g.get("lang") or codes[0]
+
+    @app.before_request
+    def bind_translations() -> None:
+        # Error pages outside a language URL still take the language the path names.
+        if "lang" not in g:
+            g.lang = language_from_path(request.path, codes) or codes[0]
+        g.translations = catalogs[g.lang]
+
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda message: g.translations.gettext(message),
+        ngettext=lambda singular, plural, n: g.translations.ngettext(singular, plural, n),
+        newstyle=True,
+    )
+
+    @app.context_processor
+    def language_context() -> dict[str, Any]:
+        return {"lang": current(), "languages": configured(app)}

@@ -1,0 +1,122 @@
+"""A resident's anonymous visit (KioskSession) and the help calls made from it."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField
+
+from kiosk.db import BaseModel, utcnow, write
+
+TEXT_SIZES = (0, 1, 2)  # A, A+, A++
+
+
+def token_key(token: str) -> str:
+    """Return the stored key of a session token: its hash, so the table holds no live cookie."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class KioskSession(BaseModel):
+    """One resident's anonymous visit at a kiosk; wiped at the end, on idle, or by the janitor."""
+
+    id = CharField(primary_key=True, max_length=64)
+    language = CharField(max_length=8)
+    text_size = IntegerField(default=0)
+    high_contrast = BooleanField(default=False)
+    created_at = DateTimeField(index=True)
+    last_seen = DateTimeField(index=True)
+
+    @classmethod
+    def start(cls, token: str, language: str) -> KioskSession:
+        """Record a new visit under the hash of its cookie token."""
+        now = utcnow()
+        with write():
+            return cls.create(id=token_key(token), language=language, created_at=now, last_seen=now)
+
+    @classmethod
+    def for_token(cls, token: str) -> KioskSession | None:
+        """Return the visit a cookie token belongs to, if it still exists."""
+        return cls.get_or_none(cls.id == token_key(token))
+
+    def idle_for(self, now: dt.datetime) -> float:
+        """Return the seconds since the resident last did something."""
+        return (now - self.last_seen).total_seconds()
+
+    def touch(self, now: dt.datetime, every: float = 5.0) -> None:
+        """Note activity, writing at most once every few seconds."""
+        if self.idle_for(now) >= every:
+            with write():
+                KioskSession.update(last_seen=now).where(KioskSession.id == self.id).execute()
+            self.last_seen = now
+
+    def set_preferences(self, text_size: int | None = None, high_contrast: bool | None = None) -> None:
+        """Change the text size or the contrast of this visit."""
+        if text_size is not None:
+            self.text_size = text_size
+        if high_contrast is not None:
+            self.high_contrast = high_contrast
+        with write():
+            self.save(only=[KioskSession.text_size, KioskSession.high_contrast])
+
+    def wipe(self) -> None:
+        """Delete this visit and what hangs on it (secure_delete overwrites it on disk)."""
+        with write():
+            HelpCall.update(session=None).where(HelpCall.session == self.id).execute()
+            KioskSession.delete().where(KioskSession.id == self.id).execute()
+
+    @classmethod
+    def wipe_stale(cls, now: dt.datetime, idle_seconds: float, max_seconds: float) -> int:
+        """Delete every visit idle too long or older than the maximum; return how many."""
+        idle_limit = now - dt.timedelta(seconds=idle_seconds)
+        age_limit = now - dt.timedelta(seconds=max_seconds)
+        stale = cls.select(cls.id).where((cls.last_seen < idle_limit) | (cls.created_at < age_limit))
+        with write():
+            HelpCall.update(session=None).where(HelpCall.session.in_(stale)).execute()
+            return cls.delete().where(cls.id.in_(stale)).execute()
+
+    def open_help_call(self) -> HelpCall | None:
+        """Return this visit's help call still waiting for a médiateur, if any."""
+        return (
+            HelpCall.select()
+            .where(
+                (HelpCall.session == self.id)
+                & HelpCall.answered_at.is_null()
+                & HelpCall.cancelled_at.is_null()
+            )
+            .first()
+        )
+
+    def call_for_help(self, page: str) -> HelpCall:
+        """Ask a médiateur to come, once: a second call while one waits returns the first."""
+        with write():
+            waiting = self.open_help_call()
+            if waiting is not None:
+                return waiting
+            return HelpCall.create(
+                session=self.id, language=self.language, page=page[:500], created_at=utcnow()
+            )
+
+
+class HelpCall(BaseModel):
+    """A resident's "I need help" from a kiosk, waiting until a médiateur answers it."""
+
+    session = ForeignKeyField(KioskSession, null=True, on_delete="SET NULL", backref="help_calls")
+    language = CharField(max_length=8)
+    page = CharField(max_length=500)
+    created_at = DateTimeField(index=True)
+    answered_at = DateTimeField(null=True)
+    cancelled_at = DateTimeField(null=True)
+
+    @classmethod
+    def waiting(cls) -> list[HelpCall]:
+        """Return the calls no one has answered yet, oldest first."""
+        return list(
+            cls.select()
+            .where(cls.answered_at.is_null() & cls.cancelled_at.is_null())
+            .order_by(cls.created_at)
+        )
+
+    def cancel(self) -> None:
+        """Withdraw the call: the resident no longer needs help."""
+        with write():
+            HelpCall.update(cancelled_at=utcnow()).where(HelpCall.id == self.id).execute()

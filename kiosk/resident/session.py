@@ -1,0 +1,88 @@
+"""The resident's kiosk session seen from a request: found from the cookie, kept alive, ended.
+
+The signed Flask cookie carries only a random token; the KioskSession row is keyed by its hash.
+A row is made only when the visit has something to keep (a preference, a help call, a flow).
+"""
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+
+from flask import current_app, g, session
+
+from kiosk.db import utcnow
+from kiosk.resident.models import KioskSession
+
+TOKEN = "kiosk_session"
+# A script's idle countdown and the server's clock may differ by a few seconds.
+GRACE_SECONDS = 15
+JANITOR_EVERY_SECONDS = 60
+
+_janitor_lock = threading.Lock()
+_janitor_last = 0.0
+
+
+def current() -> KioskSession | None:
+    """Return the current request's kiosk session, if one was started."""
+    return g.get("kiosk_session")
+
+
+def load(touch: bool = True) -> bool:
+    """Find the request's kiosk session; wipe it if idle too long. Return False if it just ended."""
+    sweep_stale()
+    g.kiosk_session = None
+    token = session.get(TOKEN)
+    if not token:
+        return True
+    visit = KioskSession.for_token(token)
+    if visit is None:
+        session.pop(TOKEN, None)
+        return True
+    now = utcnow()
+    if visit.idle_for(now) > current_app.config["KIOSK_IDLE_SECONDS"] + GRACE_SECONDS:
+        visit.wipe()
+        session.clear()
+        return False
+    if touch:
+        visit.touch(now)
+    g.kiosk_session = visit
+    return True
+
+
+def ensure() -> KioskSession:
+    """Return the current kiosk session, starting one if needed."""
+    visit = current()
+    if visit is None:
+        token = secrets.token_urlsafe(32)
+        visit = KioskSession.start(token, g.lang)
+        session[TOKEN] = token
+        g.kiosk_session = visit
+    return visit
+
+
+def end() -> None:
+    """Wipe the current kiosk session and forget the cookie (a new CSRF token comes with it)."""
+    visit = current()
+    if visit is not None:
+        visit.wipe()
+    g.kiosk_session = None
+    session.clear()
+
+
+def sweep_stale() -> None:
+    """Wipe abandoned sessions, at most once a minute per process."""
+    global _janitor_last
+    now = time.monotonic()
+    if now - _janitor_last < JANITOR_EVERY_SECONDS or not _janitor_lock.acquire(blocking=False):
+        return
+    try:
+        _janitor_last = now
+        config = current_app.config
+        KioskSession.wipe_stale(
+            utcnow(),
+            config["KIOSK_IDLE_SECONDS"] + GRACE_SECONDS,
+            config["KIOSK_SESSION_MAX_SECONDS"],
+        )
+    finally:
+        _janitor_lock.release()
