@@ -1,0 +1,35 @@
+"""The registry of pages every browser check visits (accessibility, no-JS, weight budgets).
+
+Later issues add their pages here; `{lang}` is replaced by each tested language.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to visit: a name for reports, its path, the status it answers with."""
+
+    name: str
+    path: str
+    status: int = 200
+    resident: bool = True
+
+    def url(self, base: str, lang: str) -> str:
+        """Return the page's full URL in a language."""
+        return base + self.path.format(lang=lang)
+
+
+PAGES: tuple[Page, ...] = (
+    Page("chooser", "/"),
+    Page("home", "/{lang}/"),
+    Page("languages", "/{lang}/languages?next=/{lang}/procedures"),
+    Page("letters", "/{lang}/letters"),
+    Page("procedures", "/{lang}/procedures"),
+    Page("jobs", "/{lang}/jobs"),
+    Page("help", "/{lang}/help"),
+    Page("idle-warning", "/{lang}/session/idle?next=/{lang}/"),
+    Page("patterns", "/{lang}/patterns"),
+    Page("not-found", "/{lang}/no-such-page", status=404),
+)
