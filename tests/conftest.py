@@ -1,0 +1,58 @@
+"""Fixtures: an app on a fresh SQLite file, its client, and the resident's usual actions."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from kiosk import create_app
+from kiosk.db import database
+from kiosk.resident import session as kiosk_session
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    kiosk_session._janitor_last = 0.0
+    app = create_app({"KIOSK_DATA_DIR": str(tmp_path / "data"), "TESTING": True})
+    yield app
+    database.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_of(html: str) -> str:
+    """Return the CSRF token a page's forms carry."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
+class Resident:
+    """What a resident does at the kiosk, through the test client."""
+
+    def __init__(self, client: FlaskClient, lang: str = "fr") -> None:
+        self.client = client
+        self.lang = lang
+
+    def open(self, path: str = "") -> str:
+        response = self.client.get(f"/{self.lang}/{path}")
+        assert response.status_code == 200, response.status_code
+        return response.get_data(as_text=True)
+
+    def post(self, action: str, **form: str):
+        token = csrf_of(self.open())
+        return self.client.post(f"/{self.lang}/{action}", data={"csrf_token": token, **form})
+
+
+@pytest.fixture
+def resident(client: FlaskClient) -> Resident:
+    return Resident(client)

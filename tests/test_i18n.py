@@ -1,0 +1,109 @@
+"""Languages: URL prefixes, <html lang dir>, alternates, and complete catalogs."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel import Locale
+from babel.messages.pofile import read_po
+
+from kiosk.i18n import LANGUAGES, SOURCE_LANGUAGE
+from kiosk.settings import load
+from tests.conftest import PROJECT_ROOT
+
+CONFIGURED = load({})["KIOSK_LANGUAGES"]
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|%[sdif]")
+
+
+def catalogs() -> list[Path]:
+    return sorted((PROJECT_ROOT / "translations").glob("*/LC_MESSAGES/*.po"))
+
+
+def test_every_configured_language_has_a_catalog_of_every_domain() -> None:
+    for code in CONFIGURED:
+        if code != SOURCE_LANGUAGE:
+            assert (PROJECT_ROOT / f"translations/{code}/LC_MESSAGES/messages.po").is_file(), code
+
+
+def test_catalogs_hold_every_message_of_the_template() -> None:
+    template = {m.id if isinstance(m.id, str) else m.id[0]
+                for m in read_po((PROJECT_ROOT / "translations/messages.pot").open("rb")) if m.id}
+    for path in catalogs():
+        ids = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(path.open("rb")) if m.id}
+        assert template - ids == set(), f"{path}: run `make translations`"
+
+
+@pytest.mark.parametrize("path", catalogs(), ids=lambda p: p.parts[-3])
+def test_catalog_is_complete_without_fuzzy_and_keeps_placeholders(path: Path) -> None:
+    code = path.parts[-3]
+    catalog = read_po(path.open("rb"), locale=code)
+    plurals = Locale.parse(code).plural_form.tags
+    problems = []
+    for message in catalog:
+        if not message.id:
+            continue
+        if message.fuzzy:
+            problems.append(f"fuzzy: {message.id!r}")
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        if isinstance(message.id, tuple) and len(strings) != len(plurals):
+            problems.append(f"{len(strings)} plural forms instead of {len(plurals)}: {ids[0]!r}")
+        expected = set(PLACEHOLDER.findall(ids[-1]))
+        for string in strings:
+            if not string:
+                problems.append(f"untranslated: {ids[0]!r}")
+            elif set(PLACEHOLDER.findall(string)) != expected:
+                problems.append(f"placeholders differ: {ids[0]!r} -> {string!r}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("code", "direction", "home"),
+    [("fr", "ltr", "Accueil"), ("en", "ltr", "Home"), ("ar", "rtl", "الرئيسية")],
+)
+def test_pages_carry_language_and_direction(client, code: str, direction: str, home: str) -> None:
+    html = client.get(f"/{code}/").get_data(as_text=True)
+    assert f'<html lang="{code}" dir="{direction}"' in html
+    assert home in html
+
+
+def test_alternates_name_every_language(client) -> None:
+    html = client.get("/fr/procedures").get_data(as_text=True)
+    for code in CONFIGURED:
+        assert f'<link rel="alternate" hreflang="{code}" href="/{code}/procedures">' in html
+
+
+def test_chooser_names_each_language_in_its_own_script(client) -> None:
+    html = client.get("/").get_data(as_text=True)
+    for code in CONFIGURED:
+        language = LANGUAGES[code]
+        assert f'lang="{code}" dir="{language.dir}"' in html
+        assert f">{language.name}</a>" in html
+    assert "Français" in html and "English" in html and "العربية" in html
+
+
+def test_unknown_language_prefix_is_a_readable_404_in_the_default_language(client) -> None:
+    response = client.get("/xx/procedures")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert '<html lang="fr"' in html
+    assert "Page introuvable" in html
+    assert 'href="/fr/"' in html
+
+
+def test_404_in_a_known_language_speaks_it(client) -> None:
+    html = client.get("/ar/nothing-here").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl"' in html
+
+
+def test_chooser_from_a_page_comes_back_to_the_same_page(client) -> None:
+    html = client.get("/fr/languages?next=/fr/jobs").get_data(as_text=True)
+    assert 'href="/ar/jobs"' in html
+    assert 'href="/en/jobs"' in html
+
+
+def test_chooser_refuses_to_send_elsewhere(client) -> None:
+    html = client.get("/fr/languages?next=//evil.example/x").get_data(as_text=True)
+    assert 'href="/ar/"' in html
+    assert 'href="//evil' not in html
