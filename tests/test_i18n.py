@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
-from babel import Locale
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from kiosk.i18n import LANGUAGES, SOURCE_LANGUAGE
@@ -38,7 +39,7 @@ def test_catalogs_hold_every_message_of_the_template() -> None:
 def test_catalog_is_complete_without_fuzzy_and_keeps_placeholders(path: Path) -> None:
     code = path.parts[-3]
     catalog = read_po(path.open("rb"), locale=code)
-    plurals = Locale.parse(code).plural_form.tags
+    plurals = get_plural(code).num_plurals
     problems = []
     for message in catalog:
         if not message.id:
@@ -47,8 +48,8 @@ def test_catalog_is_complete_without_fuzzy_and_keeps_placeholders(path: Path) ->
             problems.append(f"fuzzy: {message.id!r}")
         ids = [message.id] if isinstance(message.id, str) else list(message.id)
         strings = [message.string] if isinstance(message.string, str) else list(message.string)
-        if isinstance(message.id, tuple) and len(strings) != len(plurals):
-            problems.append(f"{len(strings)} plural forms instead of {len(plurals)}: {ids[0]!r}")
+        if isinstance(message.id, tuple) and len(strings) != plurals:
+            problems.append(f"{len(strings)} plural forms instead of {plurals}: {ids[0]!r}")
         expected = set(PLACEHOLDER.findall(ids[-1]))
         for string in strings:
             if not string:
@@ -107,3 +108,10 @@ def test_chooser_refuses_to_send_elsewhere(client) -> None:
     html = client.get("/fr/languages?next=//evil.example/x").get_data(as_text=True)
     assert 'href="/ar/"' in html
     assert 'href="//evil' not in html
+
+
+@pytest.mark.parametrize("path", catalogs(), ids=lambda p: p.parts[-3])
+def test_gettext_accepts_each_catalog(path: Path) -> None:
+    result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,186 @@
+"""In headless Chromium: accessibility of every registered page (fr, ar), RTL, no-JS use, idle."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, PROJECT_ROOT, served
+from tests.pages import PAGES
+
+pytestmark = pytest.mark.browser
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+axe = Axe()
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory) -> Iterator[str]:
+    with served(tmp_path_factory.mktemp("site") / "data") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def assert_accessible(page: Page, where: str) -> None:
+    results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    assert results.violations_count == 0, f"{where}:\n{results.generate_report()}"
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+@pytest.mark.parametrize("registered", PAGES, ids=lambda p: p.name)
+def test_every_page_passes_axe(page: Page, base_url: str, registered, lang: str) -> None:
+    response = page.goto(registered.url(base_url, lang))
+    assert response is not None and response.status == registered.status
+    assert_accessible(page, f"{registered.name} ({lang})")
+
+
+@pytest.mark.parametrize("size", ["1", "2"])
+def test_larger_text_and_high_contrast_pass_axe(page: Page, base_url: str, size: str) -> None:
+    page.goto(base_url + "/fr/patterns")
+    page.get_by_role("button", name=re.compile(r"^A\+")).nth(int(size) - 1).click()
+    page.get_by_role("button", name="Contraste élevé").click()
+    expect(page.locator("html")).to_have_class(f"text-{size} contrast")
+    assert_accessible(page, f"patterns, text-{size}, high contrast")
+
+
+def test_home_screenshots_in_french_and_arabic(page: Page, base_url: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    for lang in ("fr", "ar"):
+        page.goto(f"{base_url}/{lang}/")
+        page.screenshot(path=str(ARTIFACTS / f"home-{lang}.png"), full_page=True)
+        assert (ARTIFACTS / f"home-{lang}.png").stat().st_size > 10_000
+
+
+def test_arabic_mirrors_the_layout(page: Page, base_url: str) -> None:
+    def x_of(name: str) -> float:
+        box = page.locator(".bar-nav .control").nth(["home", "back"].index(name)).bounding_box()
+        assert box is not None
+        return box["x"]
+
+    page.goto(base_url + "/fr/")
+    assert x_of("home") < x_of("back")
+    page.goto(base_url + "/ar/")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert x_of("home") > x_of("back")
+    arrow = page.locator(".bar-nav .icon-directional").first
+    assert "matrix(-1" in arrow.evaluate("e => getComputedStyle(e).transform")
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_no_sideways_scrolling_at_320px_with_the_largest_text(browser, base_url, lang) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(f"{base_url}/{lang}/patterns")
+    page.locator("button[name=text_size][value='2']").click()
+    for path in ("/", f"/{lang}/", f"/{lang}/procedures", f"/{lang}/patterns", f"/{lang}/help"):
+        page.goto(base_url + path)
+        expect(page.locator("html")).to_have_class("text-2")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{path}: {width}px wide"
+    context.close()
+
+
+TARGETS = repr("a.control, button, .button, .choice, .language-choice, input:not([type=hidden])")
+
+
+def test_every_target_is_at_least_48px(page: Page, base_url: str) -> None:
+    for path in ("/", "/fr/", "/fr/patterns", "/fr/help"):
+        page.goto(base_url + path)
+        small = page.evaluate(
+            """() => [...document.querySelectorAll(TARGETS)]
+                 .filter(e => e.offsetParent !== null)
+                 .map(e => [e.textContent.trim() || e.name, e.getBoundingClientRect()])
+                 .filter(([, r]) => r.height < 47.5 || r.width < 47.5)
+                 .map(([t, r]) => `${t}: ${r.width}x${r.height}`)""".replace("TARGETS", TARGETS)
+        )
+        assert small == [], f"{path}: {small}"
+
+
+def test_the_site_is_usable_without_javascript(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base_url + "/")
+    page.get_by_role("link", name="Français").click()
+    expect(page).to_have_url(base_url + "/fr/")
+    page.get_by_role("link", name=re.compile("Faire une démarche")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Faire une démarche")
+    page.get_by_role("button", name=re.compile("^A\\+\\+")).click()
+    expect(page.locator("html")).to_have_class("text-2")
+    expect(page).to_have_url(base_url + "/fr/procedures")
+    page.get_by_role("button", name="J'ai besoin d'aide").click()
+    expect(page.get_by_role("status")).to_contain_text("Un médiateur est prévenu")
+    page.get_by_role("button", name="Je n'ai plus besoin d'aide").click()
+    expect(page.get_by_role("button", name="Appeler un médiateur")).to_be_visible()
+    page.get_by_role("link", name="Langue").click()
+    page.get_by_role("link", name="العربية").click()
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    page.get_by_role("link", name="الرئيسية").first.click()
+    expect(page).to_have_url(base_url + "/ar/")
+    assert page.locator("#read-aloud").is_hidden()  # nothing that needs a script is shown
+    page.get_by_role("button", name=re.compile("إنهاء")).click()
+    expect(page).to_have_url(base_url + "/")
+    expect(page.locator("html")).to_have_class("text-0")
+    context.close()
+
+
+def test_with_javascript_links_are_boosted_and_read_aloud_says_when_it_cannot(page, base_url) -> None:
+    page.goto(base_url + "/fr/")
+    page.get_by_role("link", name=re.compile("Chercher un emploi")).click()
+    expect(page).to_have_url(base_url + "/fr/jobs")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Chercher un emploi")
+    listen = page.get_by_role("button", name="Écouter")
+    expect(listen).to_be_visible()
+    has_voice = page.evaluate("speechSynthesis.getVoices().some(v => v.lang.startsWith('fr'))")
+    listen.click()
+    if not has_voice:
+        expect(page.locator("#read-aloud-status")).to_contain_text("pas disponible")
+
+
+@pytest.fixture(scope="module")
+def quick_idle_url(tmp_path_factory) -> Iterator[str]:
+    settings = {"KIOSK_IDLE_SECONDS": "24", "KIOSK_IDLE_WARNING_SECONDS": "20"}
+    with served(tmp_path_factory.mktemp("idle") / "data", **settings) as url:
+        yield url
+
+
+def test_idle_warns_counts_down_lets_the_resident_stay_then_ends(page, quick_idle_url) -> None:
+    page.goto(quick_idle_url + "/fr/")
+    page.get_by_role("button", name=re.compile("^A\\+\\+")).click()
+    expect(page.locator("html")).to_have_class("text-2")
+    dialog = page.get_by_role("alertdialog", name="Êtes-vous encore là ?")
+    expect(dialog).to_be_visible(timeout=10_000)
+    first = int(page.locator("#idle-count").inner_text())
+    assert 17 <= first <= 20
+    page.wait_for_timeout(1500)
+    assert int(page.locator("#idle-count").inner_text()) < first
+    assert_accessible(page, "idle warning")
+    page.get_by_role("button", name="Je suis encore là").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("html")).to_have_class("text-2")
+    expect(dialog).to_be_visible(timeout=10_000)
+    expect(page).to_have_url(quick_idle_url + "/", timeout=30_000)
+    expect(page.locator("html")).to_have_class("text-0")
+
+
+def test_artifacts_folder_is_ignored_by_git() -> None:
+    assert "test-artifacts/" in Path(PROJECT_ROOT / ".gitignore").read_text()
