@@ -9,7 +9,8 @@ import hashlib
 import mimetypes
 from pathlib import Path
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, request, url_for
+from markupsafe import Markup
 from werkzeug.security import safe_join
 
 COMPRESSIBLE = frozenset({"text/css", "text/javascript", "application/javascript", "image/svg+xml"})
@@ -58,7 +59,30 @@ class StaticFiles:
         return response.make_conditional(request)
 
 
+class Icons:
+    """Our SVG icons and pictograms, read once and inlined in pages (no extra request)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.svgs = {path.stem: Markup(path.read_text().strip()) for path in folder.glob("*.svg")}
+
+    def __call__(self, name: str) -> Markup:
+        """Return the markup of one icon."""
+        return self.svgs[name]
+
+
 def init_app(app: Flask) -> None:
-    """Replace Flask's static view with one that compresses."""
+    """Serve static files compressed, and give templates `icon()` and `static_url()`."""
     files = StaticFiles(Path(app.static_folder or "static"))
     app.view_functions["static"] = files.serve
+    urls: dict[str, str] = {}
+
+    def static_url(filename: str) -> str:
+        """Return the URL of a static file (built once per file)."""
+        url = urls.get(filename)
+        if url is None:
+            url = urls[filename] = url_for("static", filename=filename)
+        return url
+
+    app.jinja_env.globals.update(
+        icon=Icons(Path(app.root_path) / "templates" / "icons"), static_url=static_url
+    )

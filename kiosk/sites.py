@@ -1,10 +1,15 @@
 """The site (lieu de médiation): one row on a site server, every site on central."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from peewee import CharField
 
-from kiosk.db import BaseModel, write
+from kiosk.db import BaseModel, database, write
+
+# The site's row, per database: read on every page, changed almost never.
+_this_site: dict[int, Site | None] = {}
 
 
 class Site(BaseModel):
@@ -17,8 +22,16 @@ class Site(BaseModel):
 
     @classmethod
     def this_site(cls) -> Site | None:
-        """Return the site this server serves, if it has been set up."""
-        return cls.select().order_by(cls.id).first()
+        """Return the site this server serves, if it has been set up (read once, then kept)."""
+        key = id(database.obj)
+        if key not in _this_site:
+            _this_site[key] = cls.select().order_by(cls.id).first()
+        return _this_site[key]
+
+    def save(self, *args: Any, **kwargs: Any) -> int:
+        """Save the site and forget the kept copy."""
+        _this_site.clear()
+        return super().save(*args, **kwargs)
 
     @classmethod
     def ensure(cls, code: str, name: str, commune: str, insee: str) -> Site:
@@ -27,6 +40,7 @@ class Site(BaseModel):
             site, _ = cls.get_or_create(
                 code=code, defaults={"name": name, "commune": commune, "insee": insee}
             )
+        _this_site.clear()
         return site
 
 
