@@ -245,11 +245,11 @@ def report(result: dict[str, Any]) -> str:
               f"   (runs: {runs})",
               f"{'app RSS':<12}{rss['app']:>6.1f} MB  {budgets['app RSS MB']}"
               f"   (bare: {rss['bare']:.1f} MB, after load)",
-              "", f"{'page (fr, first load)':<22}{'status':>6}{'requests':>10}{'':13}{'KB':>6}"]
-    lines += [f"{p['name']:<22}{p['status']!s:>6}{p['requests']:>10}  "
+              "", f"{'page (fr, first load)':<24}{'status':>6}{'requests':>10}{'':14}{'KB':>8}"]
+    lines += [f"{p['name']:<24}{p['status']!s:>6}{p['requests']:>10}  "
               f"{budgets[p['name'] + ' requests']}{p['kb']:>8.1f}  {budgets[p['name'] + ' KB']}"
               for p in result["pages"]]
-    lines += [f"note: {problem}" for problem in result["problems"]]
+    lines += ["", *(f"note: {problem}" for problem in result["problems"])]
     failed = sum(not b["pass"] for b in result["budgets"])
     lines.append(f"{failed} budget(s) FAIL" if failed else "all budgets PASS")
     return "\n".join(lines)
