@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from kiosk import assets, db, errors, i18n, security, settings
+from kiosk import assets, db, errors, i18n, render, security, settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Order matters: the language is bound before the CSRF check, so refusals are translated.
     i18n.init_app(app)
     security.init_app(app)
+    render.init_app(app)
     db.init_app(app)
     assets.init_app(app)
     errors.init_app(app)

@@ -17,6 +17,11 @@ MESSAGES = {
     ),
     500: (_l("Something went wrong"), _l("Go back and try again, or ask a médiateur for help.")),
 }
+LAST_RESORT = (
+    '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Kiosque</title>'
+    "<h1>Un problème est survenu</h1><p>Revenez en arrière et essayez encore, ou demandez de l'aide "
+    'à un médiateur.</p><p><a href="/">Accueil</a></p></html>'
+)
 EXPIRED = (_l("This page has expired"), _l("Go back, reload the page and try again."))
 
 
@@ -36,4 +41,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def crash(error: Exception) -> Response:
         app.logger.exception("unhandled error")
-        return error_page(InternalServerError())
+        try:
+            return error_page(InternalServerError())
+        except Exception:
+            # The page itself cannot be drawn: still answer with something readable.
+            app.logger.exception("the error page failed")
+            return Response(LAST_RESORT, status=500, mimetype="text/html")

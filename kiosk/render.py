@@ -1,14 +1,57 @@
-"""The one place that decides whether a request gets a full page or only its fragment.
+"""The one place that decides how a page is drawn: full page or fragment, fresh or kept.
 
 A page `area/page.html` includes its fragment `area/_page.html`. An htmx request that is neither
 boosted nor a history restore asked to swap part of a page, so it gets the fragment; everything
 else (a plain browser, a boosted link, a history restore) gets the full page.
+
+Pages whose content depends only on their URL, the language and the page variant (the
+resident's text size and contrast) can be kept once drawn (`keep=True`): the visitor's CSRF
+token is drawn as a placeholder and put in on the way out, so one copy serves every visitor.
 """
 from __future__ import annotations
 
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Response, make_response, render_template, request
+from flask import Flask, Response, current_app, g, make_response, render_template, request
+
+from kiosk.security import csrf_token
+
+KEPT_PAGES_MAX = 256
+# Unguessable, so no page content can contain it by chance.
+TOKEN_PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(16)}"
+
+
+class KeptPages:
+    """A bounded store of drawn pages, forgotten whenever what they show may have changed."""
+
+    def __init__(self, size: int = KEPT_PAGES_MAX) -> None:
+        self.size = size
+        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> str | None:
+        """Return a kept page, if any."""
+        with self._lock:
+            html = self._pages.get(key)
+            if html is not None:
+                self._pages.move_to_end(key)
+            return html
+
+    def put(self, key: Hashable, html: str) -> None:
+        """Keep a page, dropping the least recently used beyond the size."""
+        with self._lock:
+            self._pages[key] = html
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def forget(self) -> None:
+        """Drop every kept page."""
+        with self._lock:
+            self._pages.clear()
 
 
 def wants_fragment() -> bool:
@@ -27,9 +70,47 @@ def fragment_of(page: str) -> str:
     return f"{folder}/_{name}" if folder else f"_{name}"
 
 
-def render(page: str, status: int = 200, **context: Any) -> Response:
-    """Render a page, or its fragment for an htmx swap, with the given status."""
+def page_token() -> str:
+    """Return the CSRF token to draw: the placeholder while drawing a page to keep."""
+    return TOKEN_PLACEHOLDER if g.get("drawing_kept_page") else csrf_token()
+
+
+def _draw_kept(template: str, context: dict[str, Any]) -> str:
+    variants: list[Callable[[], Hashable]] = current_app.extensions["kiosk_page_variants"]
+    key = (template, request.script_root, request.full_path, g.lang, *(v() for v in variants))
+    pages: KeptPages = current_app.extensions["kiosk_kept_pages"]
+    html = pages.get(key)
+    if html is None:
+        g.drawing_kept_page = True
+        try:
+            html = render_template(template, **context)
+        finally:
+            g.drawing_kept_page = False
+        pages.put(key, html)
+    return html.replace(TOKEN_PLACEHOLDER, csrf_token())
+
+
+def render(page: str, status: int = 200, keep: bool = False, **context: Any) -> Response:
+    """Render a page, or its fragment for an htmx swap; `keep` for pages the same for everyone."""
     template = fragment_of(page) if wants_fragment() else page
-    response = make_response(render_template(template, **context), status)
+    html = _draw_kept(template, context) if keep else render_template(template, **context)
+    response = make_response(html, status)
     response.vary.add("HX-Request")
     return response
+
+
+def forget_kept_pages() -> None:
+    """Drop the kept pages (after a change to what they show, such as new content)."""
+    current_app.extensions["kiosk_kept_pages"].forget()
+
+
+def vary_kept_pages_by(app: Flask, variant: Callable[[], Hashable]) -> None:
+    """Declare something besides URL and language that changes how pages look."""
+    app.extensions["kiosk_page_variants"].append(variant)
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its store of kept pages, and templates the CSRF token."""
+    app.extensions["kiosk_kept_pages"] = KeptPages()
+    app.extensions["kiosk_page_variants"] = []
+    app.jinja_env.globals["csrf_token"] = page_token

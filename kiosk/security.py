@@ -1,14 +1,25 @@
-"""Security baseline: response headers, strict CSP, cookie flags, and a CSRF token on every POST."""
+"""Security baseline: response headers, strict CSP, cookies, and a CSRF token on every POST.
+
+CSRF uses a signed double-submit: a random nonce lives in an HttpOnly cookie, forms carry its
+HMAC under the app's secret key. A forged or injected cookie cannot produce a matching token,
+and no server-side state (nor a signed session cookie) is written for an anonymous page view.
+"""
 from __future__ import annotations
 
+import hashlib
 import hmac
+import re
 import secrets
 
-from flask import Flask, Response, abort, request, session
+from flask import Flask, Response, abort, current_app, g, request
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+CSRF_COOKIE = "kiosk_csrf"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The sync API authenticates each request with an HMAC signature instead of a cookie.
+CSRF_EXEMPT_BLUEPRINTS: frozenset[str] = frozenset({"api"})
+_NONCE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -24,32 +35,50 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def set_cookie_later(name: str, value: str | None) -> None:
+    """Set (or, with None, delete) a cookie on the response to this request."""
+    g.setdefault("cookies_to_set", {})[name] = value
+
+
+def _sign(nonce: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, nonce.encode(), hashlib.sha256).hexdigest()
+
+
+def _nonce() -> str:
+    nonce = g.get("csrf_nonce")
+    if nonce is None:
+        nonce = request.cookies.get(CSRF_COOKIE, "")
+        if not _NONCE.fullmatch(nonce):
+            nonce = secrets.token_urlsafe(32)
+            set_cookie_later(CSRF_COOKIE, nonce)
+        g.csrf_nonce = nonce
+    return nonce
+
+
 def csrf_token() -> str:
-    """Return this browser's CSRF token, creating it on first use."""
-    token = session.get(CSRF_FIELD)
-    if not token:
-        token = session[CSRF_FIELD] = secrets.token_urlsafe(32)
-    return token
+    """Return the token this browser's forms must send back."""
+    return _sign(_nonce())
+
+
+def rotate_csrf() -> None:
+    """Give the browser a new nonce (at the end of a kiosk session): old pages' forms stop working."""
+    g.csrf_nonce = secrets.token_urlsafe(32)
+    set_cookie_later(CSRF_COOKIE, g.csrf_nonce)
 
 
 def check_csrf() -> None:
     """Refuse an unsafe request whose form field or header does not carry the browser's token."""
-    if request.method not in UNSAFE_METHODS:
+    if request.method not in UNSAFE_METHODS or request.blueprint in CSRF_EXEMPT_BLUEPRINTS:
         return
-    if request.blueprint in CSRF_EXEMPT_BLUEPRINTS:
-        return
-    expected = session.get(CSRF_FIELD)
-    sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
-    if not expected or not sent or not hmac.compare_digest(expected, sent):
+    nonce = request.cookies.get(CSRF_COOKIE, "")
+    sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
+    if not _NONCE.fullmatch(nonce) or not hmac.compare_digest(_sign(nonce), sent):
         abort(400, description="csrf")
 
 
-# The sync API authenticates each request with an HMAC signature instead of a cookie.
-CSRF_EXEMPT_BLUEPRINTS: frozenset[str] = frozenset({"api"})
-
-
 def add_headers(response: Response) -> Response:
-    """Add the security headers, and keep HTML out of every cache (residents' pages are private)."""
+    """Add the security headers and pending cookies; keep HTML out of every cache."""
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -57,13 +86,19 @@ def add_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     if response.mimetype == "text/html":
         headers["Cache-Control"] = "no-store"
+    secure = current_app.config["KIOSK_HTTPS"]
+    for name, value in g.get("cookies_to_set", {}).items():
+        if value is None:
+            response.delete_cookie(name, httponly=True, samesite="Lax", secure=secure)
+        else:
+            response.set_cookie(name, value, httponly=True, samesite="Lax", secure=secure)
     return response
 
 
 def init_app(app: Flask) -> None:
-    """Set cookie flags from the settings and install the CSRF check and the headers."""
+    """Set cookie flags and the body limit from the settings; install the CSRF check and headers."""
     app.config.update(
-        SESSION_COOKIE_NAME="kiosk",
+        SESSION_COOKIE_NAME="kiosk_staff",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=app.config["KIOSK_HTTPS"],
@@ -71,4 +106,3 @@ def init_app(app: Flask) -> None:
     )
     app.before_request(check_csrf)
     app.after_request(add_headers)
-    app.jinja_env.globals["csrf_token"] = csrf_token

@@ -6,6 +6,7 @@ from typing import Any
 from flask import Flask
 from peewee import CharField
 
+from kiosk import render
 from kiosk.db import BaseModel, database, write
 
 # The site's row, per database: read on every page, changed almost never.
@@ -50,3 +51,9 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def site_context() -> dict[str, Site | None]:
         return {"site": Site.this_site()}
+
+    def site_variant() -> tuple[str, str] | None:
+        site = Site.this_site()
+        return (site.name, site.commune) if site else None
+
+    render.vary_kept_pages_by(app, site_variant)

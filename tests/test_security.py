@@ -124,3 +124,20 @@ def test_htmx_is_installed_and_served(client) -> None:
 def test_static_path_traversal_is_refused(client) -> None:
     assert client.get("/static/../kiosk/settings.py").status_code == 404
     assert client.get("/static/%2e%2e/app.py").status_code == 404
+
+
+def test_even_a_broken_error_page_leaves_a_readable_answer(app, client, monkeypatch) -> None:
+    import kiosk.errors
+
+    @app.get("/fr/boom")
+    def boom() -> str:
+        raise RuntimeError("boom")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("template broken")
+
+    monkeypatch.setattr(kiosk.errors, "render", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/fr/boom")
+    assert response.status_code == 500
+    assert "Un problème est survenu" in response.get_data(as_text=True)

@@ -40,7 +40,7 @@ def family(slug: str) -> Response:
     chosen = FAMILY_BY_SLUG.get(slug)
     if chosen is None:
         abort(404)
-    return render("flows/family.html", family=chosen, flows=[], back=url_for("resident.home"))
+    return render("flows/family.html", keep=True, family=chosen, flows=[], back=url_for("resident.home"))
 
 
 def init_app(app: Flask) -> None:

@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from kiosk.db import utcnow
 from kiosk.i18n import configured
-from kiosk.render import render
+from kiosk.render import render, vary_kept_pages_by
 from kiosk.resident import session as kiosk_session
 from kiosk.resident.models import TEXT_SIZES
 
@@ -40,6 +40,12 @@ def in_language(path: str, code: str) -> str:
     return f"/{code}/"
 
 
+def page_variant() -> tuple[int, bool]:
+    """Return what the visit changes in how every page looks: text size and contrast."""
+    visit = kiosk_session.current()
+    return (visit.text_size, visit.high_contrast) if visit else (0, False)
+
+
 def load_visit() -> BaseResponse | None:
     """Find the resident's kiosk session; after an idle timeout, start again at the chooser."""
     if request.blueprint not in RESIDENT_AREAS:
@@ -54,7 +60,7 @@ def load_visit() -> BaseResponse | None:
 def chooser() -> Response:
     """Show the language chooser, the first page of every visit."""
     choices = [(language, f"/{language.code}/") for language in configured(current_app)]
-    return render("resident/chooser.html", choices=choices, back=url_for("resident.chooser"))
+    return render("resident/chooser.html", keep=True, choices=choices, back=url_for("resident.chooser"))
 
 
 @bp.get("/<lang:lang>/languages")
@@ -62,13 +68,13 @@ def languages() -> Response:
     """Show the language chooser from a page, coming back to the same page in the new language."""
     back = safe_next(request.args.get("next"))
     choices = [(language, in_language(back, language.code)) for language in configured(current_app)]
-    return render("resident/chooser.html", choices=choices, back=back)
+    return render("resident/chooser.html", keep=True, choices=choices, back=back)
 
 
 @bp.get("/<lang:lang>/")
 def home() -> Response:
     """Show the three big choices: write a letter, do a procedure, look for a job."""
-    return render("resident/home.html", back=url_for("resident.languages", next=here()))
+    return render("resident/home.html", keep=True, back=url_for("resident.languages", next=here()))
 
 
 @bp.post("/<lang:lang>/session/preferences")
@@ -152,7 +158,7 @@ def cancel_help() -> BaseResponse:
 @bp.get("/<lang:lang>/patterns")
 def patterns() -> Response:
     """Show every UI component on one page, so each is checked for accessibility once."""
-    return render("resident/patterns.html", back=url_for("resident.home"))
+    return render("resident/patterns.html", keep=True, back=url_for("resident.home"))
 
 
 def init_app(app: Flask) -> None:
@@ -160,6 +166,7 @@ def init_app(app: Flask) -> None:
     app.before_request(load_visit)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(here=here, in_language=in_language)
+    vary_kept_pages_by(app, page_variant)
 
     @app.context_processor
     def visit_context() -> dict[str, object]:

@@ -1,6 +1,7 @@
 """The resident's kiosk session seen from a request: found from the cookie, kept alive, ended.
 
-The signed Flask cookie carries only a random token; the KioskSession row is keyed by its hash.
+An HttpOnly cookie carries only a random token; the KioskSession row is keyed by its hash, so
+a tampered or stale cookie simply finds nothing and the visit starts afresh.
 A row is made only when the visit has something to keep (a preference, a help call, a flow).
 """
 from __future__ import annotations
@@ -9,12 +10,13 @@ import secrets
 import threading
 import time
 
-from flask import current_app, g, session
+from flask import current_app, g, request
 
 from kiosk.db import utcnow
 from kiosk.resident.models import KioskSession
+from kiosk.security import rotate_csrf, set_cookie_later
 
-TOKEN = "kiosk_session"
+COOKIE = "kiosk"
 # A script's idle countdown and the server's clock may differ by a few seconds.
 GRACE_SECONDS = 15
 JANITOR_EVERY_SECONDS = 60
@@ -32,17 +34,17 @@ def load(touch: bool = True) -> bool:
     """Find the request's kiosk session; wipe it if idle too long. Return False if it just ended."""
     sweep_stale()
     g.kiosk_session = None
-    token = session.get(TOKEN)
+    token = request.cookies.get(COOKIE)
     if not token:
         return True
     visit = KioskSession.for_token(token)
     if visit is None:
-        session.pop(TOKEN, None)
+        set_cookie_later(COOKIE, None)
         return True
     now = utcnow()
     if visit.idle_for(now) > current_app.config["KIOSK_IDLE_SECONDS"] + GRACE_SECONDS:
         visit.wipe()
-        session.clear()
+        forget_visit()
         return False
     if touch:
         visit.touch(now)
@@ -56,18 +58,24 @@ def ensure() -> KioskSession:
     if visit is None:
         token = secrets.token_urlsafe(32)
         visit = KioskSession.start(token, g.lang)
-        session[TOKEN] = token
+        set_cookie_later(COOKIE, token)
         g.kiosk_session = visit
     return visit
 
 
 def end() -> None:
-    """Wipe the current kiosk session and forget the cookie (a new CSRF token comes with it)."""
+    """Wipe the current kiosk session and forget the cookie."""
     visit = current()
     if visit is not None:
         visit.wipe()
+    forget_visit()
+
+
+def forget_visit() -> None:
+    """Drop the browser's session cookie and give it a new CSRF nonce: old pages stop working."""
     g.kiosk_session = None
-    session.clear()
+    set_cookie_later(COOKIE, None)
+    rotate_csrf()
 
 
 def sweep_stale() -> None:
