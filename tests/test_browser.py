@@ -174,8 +174,12 @@ def test_idle_warns_counts_down_lets_the_resident_stay_then_ends(page, quick_idl
     page.wait_for_timeout(1500)
     assert int(page.locator("#idle-count").inner_text()) < first
     assert_accessible(page, "idle warning")
+    assert page.locator("main").evaluate("e => e.inert")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('#idle-dialog') !== null")
     page.get_by_role("button", name="Je suis encore là").click()
     expect(dialog).to_be_hidden()
+    assert not page.locator("main").evaluate("e => e.inert")
     expect(page.locator("html")).to_have_class("text-2")
     expect(dialog).to_be_visible(timeout=10_000)
     expect(page).to_have_url(quick_idle_url + "/", timeout=30_000)

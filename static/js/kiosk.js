@@ -91,11 +91,18 @@
     }
   }
 
+  // While the warning shows, the rest of the page can be neither clicked nor tabbed to.
+  function setBackgroundInert(inert) {
+    document.querySelectorAll("body > header, body > main, body > footer, .skip-link")
+      .forEach(function (element) { element.inert = inert; });
+  }
+
   function warn() {
     var dialog = byId("idle-dialog");
     if (!dialog) { return; }
     remaining = warningSeconds;
     byId("idle-count").textContent = String(remaining);
+    setBackgroundInert(true);
     dialog.hidden = false;
     announce(remaining);
     byId("idle-stay").focus();
@@ -105,6 +112,7 @@
   function stay() {
     clearInterval(countdownTimer);
     byId("idle-dialog").hidden = true;
+    setBackgroundInert(false);
     keepalive();
     restartIdle();
   }
@@ -123,6 +131,13 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("#read-aloud");
     if (button) { toggleReadAloud(button); }
+  });
+  // The stay button is the warning's only control: Tab keeps the focus on it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Tab" && dialogOpen()) {
+      event.preventDefault();
+      byId("idle-stay").focus();
+    }
   });
   document.addEventListener("submit", function (event) {
     if (event.target.id === "idle-form") {
