@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.settings import SETTINGS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port
 from tests.pages import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,18 +37,8 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python")
 THREADS = next(int(s.default) for s in SETTINGS if s.name == "KIOSK_THREADS")
 COLD_STARTS = 5
 WARMUP_SECONDS = 2
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 LATENCY_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 Server = tuple[subprocess.Popen, float]
-
-
-def free_port() -> int:
-    """Return a loopback port that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -197,7 +187,11 @@ def measure(rounds: int, duration: int) -> dict[str, Any]:
         log = (tmp / "app.log").read_text(errors="replace").splitlines()
         problems = [f"app log: {line}" for line in log if re.search(r"Traceback|ERROR", line)][:5]
     load = {name: summarize([r[i] for r in runs]) for i, name in enumerate(targets)}
-    return {"settings": {"rounds": rounds, "duration_s": duration, "threads": THREADS,
+    # Each round loads the bare app then the app's pages back to back: a ratio per round.
+    round_ratios = {name: [r[i]["rps"] / r[0]["rps"] for r in runs]
+                    for i, name in enumerate(targets) if i}
+    return {"round_ratios": round_ratios,
+            "settings": {"rounds": rounds, "duration_s": duration, "threads": THREADS,
                          "cpus": os.cpu_count()},
             "cold_start_s": {"median": statistics.median(cold), "runs": cold},
             "load": load, "rss_mb": rss, "pages": pages, "problems": problems}
@@ -238,7 +232,9 @@ def report(result: dict[str, Any]) -> str:
              "", f"{'load':<10}{'req/s':>8}{'p99 ms':>9}{'ratio':>7}  budget"]
     for name, fig in result["load"].items():
         ratio = result["ratios"].get(name)
-        verdict = f"{ratio:>7.2f}  {budgets['ratio ' + name]}" if ratio is not None else ""
+        spread = " ".join(f"{r:.2f}" for r in result["round_ratios"].get(name, []))
+        verdict = (f"{ratio:>7.2f}  {budgets['ratio ' + name]}   (rounds: {spread})"
+                   if ratio is not None else "")
         lines.append(f"{name:<10}{fig['rps']:>8.0f}{fig['p99_ms']:>9.2f}{verdict}")
     runs = " ".join(f"{t:.2f}" for t in cold["runs"])
     lines += ["", f"{'cold start':<12}{cold['median']:>6.2f} s   {budgets['cold start s']}"

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.support import LazyProxy, NullTranslations, Translations
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_babel import Babel
 from markupsafe import Markup
 from werkzeug.routing import BaseConverter
@@ -53,13 +53,7 @@ def configured(app: Flask) -> list[Language]:
 
 def current() -> Language:
     """Return the language of the current request."""
-    return LANGUAGES[g.get("lang") or _default_code()]
-
-
-def _default_code() -> str:
-    from flask import current_app
-
-    return current_app.config["KIOSK_LANGUAGES"][0]
+    return LANGUAGES[g.get("lang") or current_app.config["KIOSK_LANGUAGES"][0]]
 
 
 def load_catalogs(directory: Path, codes: list[str]) -> dict[str, NullTranslations]:
