@@ -43,18 +43,22 @@ test: install lint
 bench: install
 	$(BIN)/python bench/run.py
 
-# Extract every string (UI and content) into translations/messages.pot, update each catalog.
+# Extract every string: UI (Python, templates) into messages.pot, flow content into flows.pot;
+# then update each language's catalogs of both domains and compile them.
+EXTRACT := $(BIN)/pybabel extract --no-location --sort-output --project Kiosque \
+	--copyright-holder Kiosque --msgid-bugs-address ""
 translations: $(STAMP)
-	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --sort-output \
-	  --project Kiosque --copyright-holder "Kiosque" --msgid-bugs-address "" \
-	  --keywords _l --keywords lazy_gettext --output-file translations/messages.pot .
-	for lang in $(filter-out en,$(LANGS)); do \
-	  if [ -f translations/$$lang/LC_MESSAGES/messages.po ]; then \
-	    $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations -l $$lang; \
+	$(EXTRACT) --mapping-file babel.cfg --keywords _l --keywords lazy_gettext \
+	  --output-file translations/messages.pot .
+	$(EXTRACT) --mapping-file babel-flows.cfg --output-file translations/flows.pot .
+	for lang in $(filter-out en,$(LANGS)); do for domain in messages flows; do \
+	  if [ -f translations/$$lang/LC_MESSAGES/$$domain.po ]; then \
+	    $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D $$domain \
+	      -i translations/$$domain.pot -d translations -l $$lang; \
 	  else \
-	    $(BIN)/pybabel init -i translations/messages.pot -d translations -l $$lang; \
+	    $(BIN)/pybabel init -D $$domain -i translations/$$domain.pot -d translations -l $$lang; \
 	  fi; \
-	done
+	done; done
 	$(MAKE) compile-translations
 
 clean:

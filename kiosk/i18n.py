@@ -13,7 +13,7 @@ from werkzeug.routing import BaseConverter
 
 # Source strings are written in English: `en` needs no catalog.
 SOURCE_LANGUAGE = "en"
-DOMAINS = ("messages",)
+DOMAINS = ("messages", "flows")
 
 
 @dataclass(frozen=True)

@@ -92,10 +92,15 @@ def _draw_kept(template: str, context: dict[str, Any]) -> str:
 
 def render(page: str, status: int = 200, keep: bool = False, **context: Any) -> Response:
     """Render a page, or its fragment for an htmx swap; `keep` for pages the same for everyone."""
-    template = fragment_of(page) if wants_fragment() else page
+    fragment = wants_fragment()
+    template = fragment_of(page) if fragment else page
+    context["fragment"] = fragment
     html = _draw_kept(template, context) if keep else render_template(template, **context)
     response = make_response(html, status)
     response.vary.add("HX-Request")
+    if fragment and request.method == "GET" and status == 200:
+        # The fragment stands for a page of its own: its URL goes into the history.
+        response.headers["HX-Push-Url"] = request.full_path.rstrip("?")
     return response
 
 

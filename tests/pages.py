@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.flows import CONTENT_DIR
+from kiosk.flows.engine import load_folder
+
 
 @dataclass(frozen=True)
 class Page:
@@ -33,3 +36,11 @@ PAGES: tuple[Page, ...] = (
     Page("patterns", "/{lang}/patterns"),
     Page("not-found", "/{lang}/no-such-page", status=404),
 )
+
+# Every step of every flow, so each is checked with axe and weighed by the benchmark.
+FLOW_STEPS: tuple[Page, ...] = tuple(
+    Page(f"{flow.id}/{step.id}", f"/{{lang}}/flows/{flow.id}/{step.id}")
+    for flow in sorted(load_folder(CONTENT_DIR).flows.values(), key=lambda f: f.id)
+    for step in flow.steps
+)
+PAGES += FLOW_STEPS

@@ -188,3 +188,69 @@ def test_idle_warns_counts_down_lets_the_resident_stay_then_ends(page, quick_idl
 
 def test_artifacts_folder_is_ignored_by_git() -> None:
     assert "test-artifacts/" in Path(PROJECT_ROOT / ".gitignore").read_text()
+
+
+def fill_step(page: Page, flow_id: str) -> str:
+    """Answer the step on screen like a resident, and return its kind."""
+    from kiosk.flows import CONTENT_DIR
+    from kiosk.flows.engine import load_folder
+    from tests.test_flows_http import good_value
+
+    step_box = page.locator("#step")
+    kind = next(k for k in ("info", "checklist", "choice", "form", "review")
+                if f"step-{k}" in (step_box.get_attribute("class") or ""))
+    step_id = page.url.rsplit("/", 1)[1]
+    step = load_folder(CONTENT_DIR).flows[flow_id].step(step_id)
+    if kind == "choice":
+        page.locator(".option").first.click()
+    elif kind == "checklist":
+        for box in page.locator(".checklist input[type=checkbox]").all():
+            box.check()
+        page.get_by_role("button", name="Continuer").click()
+    elif kind == "form":
+        for entry in step.fields:
+            if entry.type in ("select", "yesno"):
+                page.locator(f"input[name={entry.name}]").first.check()
+            else:
+                page.locator(f"[name={entry.name}]").fill(good_value(entry))
+        page.get_by_role("button", name="Continuer").click()
+    elif kind == "info":
+        page.get_by_role("button", name="Continuer").click()
+    return kind
+
+
+@pytest.mark.parametrize("flow_id", ["email-address", "ants-id-card", "caf-housing-aid"])
+def test_flows_walked_with_htmx_swap_only_the_step(page: Page, base_url: str, flow_id: str) -> None:
+    page.goto(f"{base_url}/fr/flows/{flow_id}")
+    page.evaluate("window.notReloaded = true")
+    steps = 0
+    while True:
+        before = page.url
+        kind = fill_step(page, flow_id)
+        if kind == "review":
+            break
+        expect(page).not_to_have_url(before)
+        steps += 1
+        assert page.evaluate("window.notReloaded === true"), "a full page load happened"
+        back = page.locator("#bar-back").get_attribute("href")
+        assert back == before.replace(base_url, ""), "the bar's back link follows the step"
+        next_field = page.locator(".bar form.text-size input[name=next]").input_value()
+        assert next_field == page.url.replace(base_url, "")
+        assert page.title().startswith(page.locator("h1").inner_text())
+        assert steps < 30
+    expect(page.get_by_role("heading", name="Vos réponses")).to_be_visible()
+    expect(page.get_by_role("img", name="QR code du site officiel")).to_be_visible()
+    expect(page.get_by_role("button", name="Imprimer")).to_be_visible()
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"/review$"))
+    expect(page.locator("#step")).to_be_visible()
+
+
+def test_form_errors_are_shown_beside_the_field_with_htmx(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/fr/flows/email-address/prepare")
+    page.locator("[name=birth_date]").fill("31/02/1990")
+    page.get_by_role("button", name="Continuer").click()
+    expect(page.locator("#f-birth_date-error")).to_contain_text("jour/mois/année")
+    expect(page.locator("[name=birth_date]")).to_have_value("31/02/1990")
+    expect(page.locator("[name=birth_date]")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page, "form with errors")

@@ -9,7 +9,7 @@ import pytest
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from kiosk.i18n import LANGUAGES, SOURCE_LANGUAGE
+from kiosk.i18n import DOMAINS, LANGUAGES, SOURCE_LANGUAGE
 from kiosk.settings import load
 from tests.conftest import PROJECT_ROOT
 
@@ -23,19 +23,38 @@ def catalogs() -> list[Path]:
 
 def test_every_configured_language_has_a_catalog_of_every_domain() -> None:
     for code in CONFIGURED:
-        if code != SOURCE_LANGUAGE:
-            assert (PROJECT_ROOT / f"translations/{code}/LC_MESSAGES/messages.po").is_file(), code
+        for domain in DOMAINS:
+            if code != SOURCE_LANGUAGE:
+                assert (PROJECT_ROOT / f"translations/{code}/LC_MESSAGES/{domain}.po").is_file()
 
 
-def test_catalogs_hold_every_message_of_the_template() -> None:
-    template = {m.id if isinstance(m.id, str) else m.id[0]
-                for m in read_po((PROJECT_ROOT / "translations/messages.pot").open("rb")) if m.id}
+def message_ids(path: Path) -> set[str]:
+    return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(path.open("rb")) if m.id}
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_catalogs_hold_every_message_of_the_template(domain: str) -> None:
+    template = message_ids(PROJECT_ROOT / f"translations/{domain}.pot")
     for path in catalogs():
-        ids = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(path.open("rb")) if m.id}
-        assert template - ids == set(), f"{path}: run `make translations`"
+        if path.stem == domain:
+            assert template - message_ids(path) == set(), f"{path}: run `make translations`"
 
 
-@pytest.mark.parametrize("path", catalogs(), ids=lambda p: p.parts[-3])
+def test_the_flows_template_holds_every_text_of_every_flow() -> None:
+    from kiosk.flows import CONTENT_DIR
+    from kiosk.flows.engine import load_folder
+
+    texts = {text for flow in load_folder(CONTENT_DIR).flows.values() for text in flow.texts()}
+    assert texts == message_ids(PROJECT_ROOT / "translations/flows.pot"), "run `make translations`"
+
+
+def test_flow_content_is_shown_translated(client) -> None:
+    html = client.get("/fr/flows/email-address/why").get_data(as_text=True)
+    assert "Créer une adresse e-mail" in html
+    assert "Create an e-mail address" not in html
+
+
+@pytest.mark.parametrize("path", catalogs(), ids=lambda p: f"{p.parts[-3]}-{p.stem}")
 def test_catalog_is_complete_without_fuzzy_and_keeps_placeholders(path: Path) -> None:
     code = path.parts[-3]
     catalog = read_po(path.open("rb"), locale=code)
@@ -110,7 +129,7 @@ def test_chooser_refuses_to_send_elsewhere(client) -> None:
     assert 'href="//evil' not in html
 
 
-@pytest.mark.parametrize("path", catalogs(), ids=lambda p: p.parts[-3])
+@pytest.mark.parametrize("path", catalogs(), ids=lambda p: f"{p.parts[-3]}-{p.stem}")
 def test_gettext_accepts_each_catalog(path: Path) -> None:
     result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)],
                             capture_output=True, text=True, check=False)

@@ -1,13 +1,39 @@
-"""Guided flows: the three families a resident chooses from the home, and their lists of guides."""
+"""Guided flows on the web: the families of the home, their lists, and each flow's steps.
+
+`GET /<lang>/flows/<flow>/<step>` shows a step; `POST` to the same URL checks and keeps the
+answer, then redirects to the next step (PRG). With htmx the step alone is swapped; without
+JavaScript the same URLs are full pages.
+"""
 from __future__ import annotations
 
+import datetime as dt
+import io
+import re
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from babel.support import LazyProxy
-from flask import Blueprint, Flask, Response, abort, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
+from kiosk.flows.engine import (
+    CATEGORIES,
+    N_,
+    Flow,
+    Library,
+    Problem,
+    Step,
+    check_form,
+    load_folder,
+)
+from kiosk.flows.models import FlowUse
+from kiosk.i18n import gettext as _
 from kiosk.i18n import lazy_gettext as _l
 from kiosk.render import render
+from kiosk.resident import session as kiosk_session
+
+CONTENT_DIR = Path(__file__).parent / "content"
 
 
 @dataclass(frozen=True)
@@ -30,20 +56,164 @@ FAMILIES: tuple[Family, ...] = (
            _l("Your CV, a cover letter, where to apply."), "job"),
 )
 FAMILY_BY_SLUG = {family.slug: family for family in FAMILIES}
+FAMILY_BY_CODE = {family.code: family for family in FAMILIES}
+
+# The administrative thematics of the national activity report, by category slug.
+CATEGORY_LABELS: dict[str, LazyProxy] = {
+    "papiers": _l("Papers, elections, citizenship"),
+    "famille": _l("Family, school"),
+    "social": _l("Social help, health"),
+    "travail": _l("Work, training, business"),
+    "logement": _l("Housing"),
+    "transports": _l("Transport, getting around"),
+    "argent": _l("Money, taxes"),
+    "justice": _l("Justice"),
+    "etranger": _l("Foreigners, Europe"),
+    "loisirs": _l("Leisure, sport, culture"),
+}
+assert set(CATEGORY_LABELS) == set(CATEGORIES)
 
 bp = Blueprint("flows", __name__)
 
 
+def library() -> Library:
+    """Return the flows this app loaded at start."""
+    return current_app.extensions["kiosk_flows"]
+
+
+def find(flow_id: str, step_id: str | None = None) -> tuple[Flow, Step]:
+    """Return a flow and one of its steps (the first by default), or answer 404."""
+    flow = library().flows.get(flow_id)
+    if flow is None:
+        abort(404)
+    step = flow.step(step_id) if step_id else flow.first
+    if step is None:
+        abort(404)
+    return flow, step
+
+
 @bp.get("/<lang:lang>/<any(letters, procedures, jobs):slug>")
 def family(slug: str) -> Response:
-    """List the guides of one family."""
-    chosen = FAMILY_BY_SLUG.get(slug)
-    if chosen is None:
-        abort(404)
-    return render("flows/family.html", keep=True, family=chosen, flows=[], back=url_for("resident.home"))
+    """List the guides of one family, by category."""
+    chosen = FAMILY_BY_SLUG[slug]
+    groups: dict[str, list[Flow]] = {}
+    for flow in library().of_family(chosen.code):
+        groups.setdefault(flow.category, []).append(flow)
+    return render("flows/family.html", keep=True, family=chosen, groups=groups,
+                  category_labels=CATEGORY_LABELS, back=url_for("resident.home"))
+
+
+@bp.get("/<lang:lang>/flows/<flow_id>")
+def start(flow_id: str) -> BaseResponse:
+    """Open a flow at its first step."""
+    flow, step = find(flow_id)
+    return redirect(url_for("flows.step", flow_id=flow.id, step_id=step.id))
+
+
+def _use(flow: Flow, step: Step) -> FlowUse:
+    visit = kiosk_session.ensure()
+    return FlowUse.reach(visit, flow.id, flow.version, step.id, completed=step.kind == "review")
+
+
+def _show(flow: Flow, step: Step, use: FlowUse, status: int = 200,
+          values: dict[str, str] | None = None, problems: dict[str, Any] | None = None) -> Response:
+    answers = use.answer_map()
+    previous = flow.previous_of(step, answers)
+    back_in_flow = previous is not None
+    back = (url_for("flows.step", flow_id=flow.id, step_id=previous.id) if previous
+            else url_for("flows.family", slug=FAMILY_BY_CODE[flow.family].slug))
+    rank, total = flow.position(step, answers)
+    saved = answers.get(step.id)
+    if values is None:
+        values = saved if step.kind == "form" and isinstance(saved, dict) else {}
+    errors = {name: _(p.message, **p.values) for name, p in (problems or {}).items()}
+    return render(
+        "flows/step.html", status=status, flow=flow, step=step, back=back, rank=rank,
+        back_in_flow=back_in_flow,
+        total=total, values=values, errors=errors, saved=saved,
+        summary=_summary(flow, answers) if step.kind == "review" else [],
+    )
+
+
+def _summary(flow: Flow, answers: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return (question, answer) pairs of what the resident chose and typed, in path order."""
+    lines: list[tuple[str, str]] = []
+    for step in flow.path(answers):
+        answer = answers.get(step.id)
+        if answer is None:
+            continue
+        if step.kind == "choice":
+            label = next((o.label for o in step.options if o.value == answer), None)
+            if label:
+                lines.append((_(step.title), _(label)))
+        elif step.kind == "form" and isinstance(answer, dict):
+            for entry in step.fields:
+                value = answer.get(entry.name, "")
+                if entry.type == "select":
+                    value = next((_(o.label) for o in entry.options if o.value == value), value)
+                elif entry.type == "yesno" and value:
+                    value = _("Yes") if value == "yes" else _("No")
+                if value:
+                    lines.append((_(entry.label), value))
+    return lines
+
+
+@bp.get("/flows/<flow_id>/<step_id>/qr.svg")
+def qr_code(flow_id: str, step_id: str) -> Response:
+    """Draw the QR code of a step's official address, to continue on a phone."""
+    import segno  # imported here: only review steps show one
+
+    flow, current = find(flow_id, step_id)
+    buffer = io.BytesIO()
+    segno.make(current.link or flow.official_url, error="m").save(
+        buffer, kind="svg", border=2, dark="#000", light="#fff", omitsize=True, xmldecl=False)
+    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
+
+
+@bp.get("/<lang:lang>/flows/<flow_id>/<step_id>")
+def step(flow_id: str, step_id: str) -> Response:
+    """Show one step of a flow with the answers kept so far."""
+    flow, current = find(flow_id, step_id)
+    return _show(flow, current, _use(flow, current))
+
+
+@bp.post("/<lang:lang>/flows/<flow_id>/<step_id>")
+def answer(flow_id: str, step_id: str) -> BaseResponse:
+    """Check and keep the answer to a step, then go to the next step."""
+    flow, current = find(flow_id, step_id)
+    use = _use(flow, current)
+    form = request.form
+    if current.kind == "form":
+        values, problems = check_form(current, form, dt.date.today())
+        if problems:
+            return _show(flow, current, use, status=422,
+                         values={k: form.get(k, "") for k in values}, problems=problems)
+        use.remember(current.id, values)
+    elif current.kind == "choice":
+        chosen = form.get("choice", "")
+        if chosen not in {o.value for o in current.options}:
+            return _show(flow, current, use, status=422,
+                         problems={"choice": Problem(N_("Choose one of the answers."))})
+        use.remember(current.id, chosen)
+    elif current.kind == "checklist":
+        ticked = sorted({int(v) for v in form.getlist("item")
+                         if re.fullmatch(r"[0-9]{1,3}", v) and int(v) < len(current.items)})
+        use.remember(current.id, ticked)
+    following = flow.next_of(current, use.answer_map()) if current.kind != "review" else None
+    if following is None:
+        return redirect(url_for("flows.family", slug=FAMILY_BY_CODE[flow.family].slug), 303)
+    return redirect(url_for("flows.step", flow_id=flow.id, step_id=following.id), 303)
 
 
 def init_app(app: Flask) -> None:
-    """Register the flow pages and make the families known to templates."""
+    """Load the flows, register the flow pages, make the families known to templates."""
+    flows = load_folder(CONTENT_DIR)
+    for error in flows.errors:
+        app.logger.error("flow not loaded: %s", error)
+    app.extensions["kiosk_flows"] = flows
     app.register_blueprint(bp)
     app.jinja_env.globals["families"] = FAMILIES
+    app.jinja_env.filters["option_pairs"] = lambda options: [(o.value, _(o.label)) for o in options]

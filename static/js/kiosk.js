@@ -160,6 +160,27 @@
     if (window.speechSynthesis) { window.speechSynthesis.cancel(); }
   });
 
+  // A step swapped by htmx has its own URL: forms of the bar come back to it.
+  document.addEventListener("htmx:pushedIntoHistory", function () {
+    var here = location.pathname + location.search;
+    document.querySelectorAll(".bar input[name=next], #idle-form input[name=next]").forEach(function (input) {
+      input.value = here;
+    });
+    var language = document.querySelector(".bar a[href*='/languages?next=']");
+    if (language) {
+      language.href = language.href.split("?")[0] + "?next=" + encodeURIComponent(here);
+    }
+  });
+
+  function setupPrint() {
+    document.querySelectorAll("[data-print]").forEach(function (button) { button.hidden = false; });
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+  });
+  document.addEventListener("htmx:afterSettle", setupPrint);
+
+  setupPrint();
   setupReadAloud();
   if (idleSeconds > warningSeconds) { restartIdle(); }
 })();

@@ -1,0 +1,71 @@
+"""A flow used during a kiosk session: how far the resident went, and their answers.
+
+The answers exist only for the visit: the row goes with its KioskSession (ON DELETE CASCADE).
+What a médiateur may later read is the flow, its version, the steps reached and completion.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from kiosk.db import BaseModel, utcnow, write
+from kiosk.resident.models import KioskSession
+
+
+class FlowUse(BaseModel):
+    """One flow followed in one kiosk session."""
+
+    session = ForeignKeyField(KioskSession, on_delete="CASCADE", backref="flow_uses")
+    flow = CharField(max_length=80)
+    version = IntegerField()
+    steps_reached = TextField(default="[]")
+    completed = BooleanField(default=False)
+    answers = TextField(default="{}")
+    started_at = DateTimeField()
+    updated_at = DateTimeField()
+
+    class Meta:
+        indexes = ((("session", "flow"), True),)
+
+    @classmethod
+    def of(cls, session: KioskSession, flow: str) -> FlowUse | None:
+        """Return this session's use of a flow, if it started it."""
+        return cls.get_or_none((cls.session == session.id) & (cls.flow == flow))
+
+    @classmethod
+    def reach(cls, session: KioskSession, flow: str, version: int, step: str,
+              completed: bool = False) -> FlowUse:
+        """Record that the resident reached a step (and maybe the end) of a flow."""
+        now = utcnow()
+        with write():
+            use = cls.of(session, flow)
+            if use is None:
+                use = cls.create(session=session.id, flow=flow, version=version,
+                                 steps_reached=json.dumps([step]), completed=completed,
+                                 started_at=now, updated_at=now)
+                return use
+            reached = json.loads(use.steps_reached)
+            if step not in reached or (completed and not use.completed) or use.version != version:
+                if step not in reached:
+                    reached.append(step)
+                use.steps_reached = json.dumps(reached)
+                use.completed = use.completed or completed
+                use.version = version
+                use.updated_at = now
+                use.save()
+        return use
+
+    def answer_map(self) -> dict[str, Any]:
+        """Return the resident's answers, by step id."""
+        return json.loads(self.answers)
+
+    def remember(self, step: str, value: Any) -> None:
+        """Keep the resident's answer to a step, replacing an earlier one."""
+        with write():
+            answers = self.answer_map()
+            answers[step] = value
+            self.answers = json.dumps(answers, ensure_ascii=False)
+            self.updated_at = utcnow()
+            self.save(only=[FlowUse.answers, FlowUse.updated_at])
