@@ -72,7 +72,7 @@ def branch_picks(flow: Flow) -> list[tuple[int, ...]]:
     return [tuple([n] * count) for n in range(widest)] if count else [()]
 
 
-@pytest.mark.parametrize("lang", ["fr", "ar"])
+@pytest.mark.parametrize("lang", ["fr", "en", "ar"])
 @pytest.mark.parametrize("flow", FLOWS, ids=lambda f: f.id)
 def test_every_flow_can_be_walked_to_its_end(client, flow: Flow, lang: str) -> None:
     resident = Resident(client, lang)
