@@ -177,3 +177,9 @@ def test_random_answers_never_break_a_step(client, flow: Flow, step: Step, data)
     assert response.status_code in (303, 422), response.status_code
     if response.status_code == 422:
         assert re.search(r'class="field-message"|role="alert"', response.get_data(as_text=True))
+
+
+def test_numbers_dates_and_addresses_are_typed_left_to_right_in_arabic(client) -> None:
+    html = client.get("/ar/flows/email-address/prepare").get_data(as_text=True)
+    assert re.search(r'name="birth_date"[^>]*dir="ltr"', html)
+    assert not re.search(r'name="address_idea"[^>]*dir="ltr"', html)
