@@ -178,3 +178,14 @@ def test_a_form_keeps_every_value_and_names_each_problem() -> None:
     values, problems = check_form(flow.step("form"), {"born": "32/01/1990", "kids": "3"}, TODAY)
     assert values == {"born": "32/01/1990", "kids": "3"}
     assert list(problems) == ["born"]
+
+
+def test_the_babel_extractor_yields_every_text_once() -> None:
+    from kiosk.flows.extract import extract
+
+    path = CONTENT / "email-address.toml"
+    with path.open("rb") as handle:
+        found = [message for _, _, message, _ in extract(handle, [], [], {})]
+    flow = load_file(path)
+    assert found == list(dict.fromkeys(flow.texts()))
+    assert "Why you need an e-mail address" in found

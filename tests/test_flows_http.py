@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.flows import CONTENT_DIR
+from kiosk.flows import CONTENT_DIR, FAMILY_BY_CODE
 from kiosk.flows.engine import Flow, Step, load_folder
 from kiosk.flows.models import FlowUse
 from kiosk.resident.models import KioskSession
@@ -38,6 +38,8 @@ def answer_for(step: Step, pick: int) -> dict[str, str | list[str]]:
         return {"item": [str(n) for n in range(len(step.items))]}
     if step.kind == "form":
         return {entry.name: good_value(entry) for entry in step.fields}
+    if step.kind == "compose":
+        return {"body": "Premier paragraphe de la lettre.\n\nSecond paragraphe."}
     return {}
 
 
@@ -60,7 +62,8 @@ def walk(resident: Resident, flow: Flow, picks: tuple[int, ...]) -> list[str]:
         response = client.post(url, data={"csrf_token": csrf_of(html), **answer_for(step, pick)})
         assert response.status_code == 303, (url, response.status_code)
         if step.kind == "review":
-            assert response.headers["Location"].endswith(f"/{lang}/procedures")
+            family = FAMILY_BY_CODE[flow.family].slug
+            assert response.headers["Location"].endswith(f"/{lang}/{family}")
             return visited
         url = response.headers["Location"]
 
@@ -161,12 +164,13 @@ def test_answers_go_with_the_session_but_the_use_is_recorded(resident: Resident)
     assert FlowUse.select().count() == 0 and KioskSession.select().count() == 0
 
 
-FORM_STEPS = [(f, s) for f in FLOWS for s in f.steps if s.kind in ("form", "choice", "checklist")]
+FORM_STEPS = [(f, s) for f in FLOWS for s in f.steps
+              if s.kind in ("form", "choice", "checklist", "compose")]
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)
 
 
 @pytest.mark.parametrize(("flow", "step"), FORM_STEPS, ids=lambda x: getattr(x, "id", ""))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_random_answers_never_break_a_step(client, flow: Flow, step: Step, data) -> None:
     names = [f.name for f in step.fields] + ["choice", "item", "other"]

@@ -134,3 +134,11 @@ def test_gettext_accepts_each_catalog(path: Path) -> None:
     result = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_arabic_catalogs_carry_the_right_plural_rule() -> None:
+    # Babel's own table sends 11-99 to "other" and 100-102 to "many"; CLDR says the reverse.
+    for path in (PROJECT_ROOT / "translations/ar/LC_MESSAGES").glob("*.po"):
+        catalog = read_po(path.open("rb"), locale="ar")
+        assert catalog.plural_expr.replace(" ", "") == (
+            "(n==0?0:n==1?1:n==2?2:n%100>=3&&n%100<=10?3:n%100>=11?4:5)"), path

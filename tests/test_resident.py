@@ -35,8 +35,8 @@ def test_the_same_bar_is_on_every_page_in_the_same_order(client, page) -> None:
 
 
 def test_family_page_is_a_placeholder_with_a_way_to_call_for_help(resident: Resident) -> None:
-    html = resident.open("letters")
-    assert "Écrire un courrier" in html
+    html = resident.open("jobs")
+    assert "Chercher un emploi" in html
     assert "Les guides sont en préparation" in html
     assert 'action="/fr/help"' in html
 

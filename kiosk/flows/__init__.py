@@ -17,8 +17,10 @@ from babel.support import LazyProxy
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from kiosk.documents.letter import REGISTERED_MENTION, Letter, draft_body, merged_values
 from kiosk.flows.engine import (
     CATEGORIES,
+    LETTER_BODY,
     N_,
     Flow,
     Library,
@@ -125,13 +127,19 @@ def _show(flow: Flow, step: Step, use: FlowUse, status: int = 200,
     rank, total = flow.position(step, answers)
     saved = answers.get(step.id)
     if values is None:
-        values = saved if step.kind == "form" and isinstance(saved, dict) else {}
+        values = saved if step.kind in ("form", "compose") and isinstance(saved, dict) else {}
+    letter = None
+    if flow.family == "letter" and step.kind in ("compose", "review"):
+        if step.kind == "compose" and not values.get(LETTER_BODY):
+            values = {LETTER_BODY: draft_body(merged_values(answers))}
+        letter = Letter.from_answers(flow.id, {**answers, step.id: values} if values else answers)
     errors = {name: _(p.message, **p.values) for name, p in (problems or {}).items()}
     return render(
         "flows/step.html", status=status, flow=flow, step=step, back=back, rank=rank,
         back_in_flow=back_in_flow,
         total=total, values=values, errors=errors, saved=saved,
-        summary=_summary(flow, answers) if step.kind == "review" else [],
+        summary=_summary(flow, answers) if step.kind == "review" and not letter else [],
+        letter=letter, registered_mention=REGISTERED_MENTION,
     )
 
 
@@ -173,6 +181,33 @@ def qr_code(flow_id: str, step_id: str) -> Response:
     return response
 
 
+@bp.get("/<lang:lang>/flows/<flow_id>/document/<any(pdf, odt):kind>")
+def document(flow_id: str, kind: str) -> BaseResponse:
+    """Build the letter of a letter flow from this visit's answers, as PDF or ODT; never stored."""
+    flow = library().flows.get(flow_id)
+    visit = kiosk_session.current()
+    use = FlowUse.of(visit, flow_id) if visit and flow and flow.family == "letter" else None
+    if flow is None or flow.family != "letter":
+        abort(404)
+    if use is None:
+        return redirect(url_for("flows.start", flow_id=flow_id))
+    letter = Letter.from_answers(flow.id, use.answer_map())
+    if kind == "pdf":
+        from kiosk.documents.pdf import letter_pdf
+
+        fonts = Path(current_app.config["KIOSK_DATA_DIR"]) / "fonts"
+        body, mimetype = letter_pdf(letter, fonts), "application/pdf"
+    else:
+        from kiosk.documents.odt import letter_odt
+
+        body, mimetype = letter_odt(letter), "application/vnd.oasis.opendocument.text"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{letter.file_name(dt.date.today(), kind)}"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/<lang:lang>/flows/<flow_id>/<step_id>")
 def step(flow_id: str, step_id: str) -> Response:
     """Show one step of a flow with the answers kept so far."""
@@ -186,7 +221,7 @@ def answer(flow_id: str, step_id: str) -> BaseResponse:
     flow, current = find(flow_id, step_id)
     use = _use(flow, current)
     form = request.form
-    if current.kind == "form":
+    if current.kind in ("form", "compose"):
         values, problems = check_form(current, form, dt.date.today())
         if problems:
             return _show(flow, current, use, status=422,

@@ -19,11 +19,13 @@ CATEGORIES = (
     "papiers", "famille", "social", "travail", "logement",
     "transports", "argent", "justice", "etranger", "loisirs",
 )
-STEP_KINDS = ("info", "checklist", "choice", "form", "review")
+STEP_KINDS = ("info", "checklist", "choice", "form", "compose", "review")
 FIELD_TYPES = ("text", "longtext", "date", "number", "email", "phone", "select", "yesno")
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
-TEXT_MAX = {"text": 200, "longtext": 3000}
+TEXT_MAX = {"text": 200, "longtext": 3000, "letter": 8000}
+# A compose step edits the whole body of a letter in one large text area.
+LETTER_BODY = "body"
 
 
 class FlowError(ValueError):
@@ -92,7 +94,8 @@ class Step:
         for option in self.options:
             yield option.label
         for entry in self.fields:
-            yield entry.label
+            if entry.label:
+                yield entry.label
             if entry.hint:
                 yield entry.hint
             for option in entry.options:
@@ -179,6 +182,7 @@ FLOW_KEYS = frozenset({"id", "version", "family", "category", "title", "summary"
                        "pictogram", "official_url", "sources", "steps"})
 STEP_KEYS = frozenset({"id", "kind", "title", "text", "pictogram", "warning", "items", "options",
                        "fields", "bring", "next_steps", "link", "link_label", "next"})
+SHARED_DIR = "shared"
 FIELD_KEYS = frozenset({"name", "type", "label", "hint", "required", "options", "min", "max",
                         "when"})
 OPTION_KEYS = frozenset({"value", "label", "next"})
@@ -262,6 +266,8 @@ def _step(raw: Any, path: Path, n: int) -> Step:
              for name in ("text", "warning", "items", "bring", "next_steps")}
     options = _options(raw.get("options"), path, step_id, True) if kind == "choice" else ()
     fields = tuple(_field(f, path, step_id) for f in raw.get("fields", ())) if kind == "form" else ()
+    if kind == "compose":
+        fields = (Field(LETTER_BODY, "letter", "", required=True),)
     if kind == "checklist" and not lines["items"]:
         raise FlowError(path, "a checklist needs 'items'", step_id)
     if kind == "form" and not fields:
@@ -293,7 +299,36 @@ def _check_jumps(flow: Flow, path: Path) -> None:
         raise FlowError(path, "the last step must be a review", flow.steps[-1].id)
 
 
-def parse(data: Mapping[str, Any], path: Path) -> Flow:
+def shared_steps(folder: Path) -> dict[str, dict[str, Any]]:
+    """Read the steps several flows share (`shared/<file>.toml`), by `<file>/<step id>`."""
+    steps: dict[str, dict[str, Any]] = {}
+    for path in sorted((folder / SHARED_DIR).glob("*.toml")):
+        try:
+            with path.open("rb") as handle:
+                data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise FlowError(path, f"not valid TOML ({error})") from error
+        for raw in data.get("steps", []):
+            steps[f"{path.stem}/{raw.get('id')}"] = raw
+    return steps
+
+
+def _expand(raw_steps: list[Any], shared: Mapping[str, dict[str, Any]], path: Path) -> list[Any]:
+    expanded = []
+    for raw in raw_steps:
+        if isinstance(raw, dict) and "include" in raw:
+            name = raw["include"]
+            if name not in shared:
+                raise FlowError(path, f"includes unknown shared step {name!r}")
+            # The including flow may say where the shared step goes next.
+            expanded.append({**shared[name], **{k: v for k, v in raw.items() if k != "include"}})
+        else:
+            expanded.append(raw)
+    return expanded
+
+
+def parse(data: Mapping[str, Any], path: Path,
+          shared: Mapping[str, dict[str, Any]] | None = None) -> Flow:
     """Build a flow from parsed TOML, or raise FlowError naming the file and step."""
     flow_id = data.get("id")
     if not isinstance(flow_id, str) or not SLUG.fullmatch(flow_id):
@@ -317,6 +352,7 @@ def parse(data: Mapping[str, Any], path: Path) -> Flow:
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise FlowError(path, "a flow needs [[steps]]")
+    raw_steps = _expand(raw_steps, shared or {}, path)
     steps = tuple(_step(raw, path, n) for n, raw in enumerate(raw_steps, 1))
     seen: set[str] = set()
     for step in steps:
@@ -334,14 +370,14 @@ def parse(data: Mapping[str, Any], path: Path) -> Flow:
     return flow
 
 
-def load_file(path: Path) -> Flow:
-    """Read and check one flow file."""
+def load_file(path: Path, shared: Mapping[str, dict[str, Any]] | None = None) -> Flow:
+    """Read and check one flow file (its shared steps are read beside it unless given)."""
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise FlowError(path, f"not valid TOML ({error})") from error
-    return parse(data, path)
+    return parse(data, path, shared_steps(path.parent) if shared is None else shared)
 
 
 @dataclass
@@ -360,9 +396,14 @@ class Library:
 def load_folder(folder: Path) -> Library:
     """Load every `*.toml` flow of a folder; a bad file is reported and the others still load."""
     library = Library()
+    try:
+        shared = shared_steps(folder)
+    except FlowError as error:
+        library.errors.append(error)
+        shared = {}
     for path in sorted(folder.glob("*.toml")):
         try:
-            flow = load_file(path)
+            flow = load_file(path, shared)
         except FlowError as error:
             library.errors.append(error)
             continue

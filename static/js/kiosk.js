@@ -172,6 +172,15 @@
     }
   });
 
+  // Word count of a letter being written, kept up to date as the resident types.
+  document.addEventListener("input", function (event) {
+    var count = byId("word-count");
+    if (count && event.target.name === "body") {
+      var words = event.target.value.trim().split(/\s+/).filter(Boolean);
+      count.textContent = String(words.length);
+    }
+  });
+
   function setupPrint() {
     document.querySelectorAll("[data-print]").forEach(function (button) { button.hidden = false; });
   }

@@ -1,0 +1,1 @@
+"""Documents a resident takes home: built on request from the kiosk session, never stored."""
