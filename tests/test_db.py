@@ -14,8 +14,9 @@ from peewee import SqliteDatabase
 
 from kiosk import create_app, db
 from kiosk.db import database
+from kiosk.flows.models import FlowUse
 from kiosk.resident.models import HelpCall, KioskSession
-from tests.conftest import Resident
+from tests.conftest import Resident, csrf_of
 
 ADMIN_URL = os.environ.get("KIOSK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -107,14 +108,19 @@ def test_the_app_runs_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
     app = create_app({"KIOSK_DATA_DIR": str(tmp_path), "KIOSK_DATABASE_URL": postgres_url,
                       "KIOSK_ROLE": "central"})
     assert db.is_postgres()
-    assert {"site", "kiosk_session", "help_call"} <= set(database.get_tables())
+    assert {"site", "kiosk_session", "help_call", "flow_use"} <= set(database.get_tables())
     resident = Resident(app.test_client())
     response = resident.post("help", next="/fr/procedures")
     assert response.status_code == 303
     assert HelpCall.select().count() == 1
     assert KioskSession.select().count() == 1
+    client = resident.client
+    token = csrf_of(client.get("/fr/flows/email-address/prepare").get_data(as_text=True))
+    client.post("/fr/flows/email-address/have-phone", data={"csrf_token": token, "choice": "no"})
+    assert FlowUse.select().count() == 1
     resident.post("session/end")
     assert KioskSession.select().count() == 0
+    assert FlowUse.select().count() == 0  # ON DELETE CASCADE on PostgreSQL too
     assert HelpCall.get().session is None
     assert app.test_client().get("/healthz").get_json() == {"status": "ok", "role": "central"}
     assert db.migrate(database.obj) == []
