@@ -82,7 +82,7 @@ def test_a_new_migration_is_applied_to_an_existing_database_keeping_its_rows(tmp
 def test_migrations_build_the_same_tables_as_the_models(app) -> None:
     from kiosk.sites import Site
 
-    for model in (Site, KioskSession, HelpCall):
+    for model in (Site, KioskSession, HelpCall, FlowUse):
         columns = {column.name for column in database.get_columns(model._meta.table_name)}
         assert columns == {field.column_name for field in model._meta.sorted_fields}
 
