@@ -37,6 +37,14 @@ PAGES: tuple[Page, ...] = (
     Page("not-found", "/{lang}/no-such-page", status=404),
 )
 
+# The word-processing course.
+PRACTICE: tuple[Page, ...] = (
+    Page("practice", "/{lang}/practice/"),
+    *(Page(f"practice/{lesson}", f"/{{lang}}/practice/{lesson}")
+      for lesson in ("type", "correct", "copy-paste", "bold", "list", "save", "print")),
+)
+PAGES += PRACTICE
+
 # Every step of every flow, so each is checked with axe and weighed by the benchmark.
 FLOW_STEPS: tuple[Page, ...] = tuple(
     Page(f"{flow.id}/{step.id}", f"/{{lang}}/flows/{flow.id}/{step.id}")

@@ -181,6 +181,27 @@
     }
   });
 
+  // Practice editor: Bold and List buttons on a small editable area; its HTML is sent on Check.
+  function setupEditors() {
+    document.querySelectorAll("[data-editor]").forEach(function (editor) { editor.hidden = false; });
+  }
+  document.addEventListener("mousedown", function (event) {
+    // Keep the selection in the text when a formatting button is pressed.
+    if (event.target.closest && event.target.closest("[data-command]")) { event.preventDefault(); }
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-command]");
+    if (!button) { return; }
+    var area = button.closest("[data-editor]").querySelector("[contenteditable]");
+    area.focus();
+    document.execCommand(button.dataset.command);
+  });
+  document.addEventListener("submit", function (event) {
+    var area = event.target.querySelector("[data-editor] [contenteditable]");
+    if (area) { event.target.querySelector("input[name=content]").value = area.innerHTML; }
+  }, true);
+  document.addEventListener("htmx:afterSettle", setupEditors);
+
   function setupPrint() {
     document.querySelectorAll("[data-print]").forEach(function (button) { button.hidden = false; });
   }
@@ -189,6 +210,7 @@
   });
   document.addEventListener("htmx:afterSettle", setupPrint);
 
+  setupEditors();
   setupPrint();
   setupReadAloud();
   if (idleSeconds > warningSeconds) { restartIdle(); }
