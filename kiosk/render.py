@@ -54,6 +54,11 @@ class KeptPages:
             self._pages.clear()
 
 
+def here() -> str:
+    """Return the current path with its query, for forms and history entries that come back to it."""
+    return request.full_path.rstrip("?")
+
+
 def wants_fragment() -> bool:
     """Tell whether the current request should get a fragment rather than a full page."""
     headers = request.headers
@@ -100,7 +105,7 @@ def render(page: str, status: int = 200, keep: bool = False, **context: Any) -> 
     response.vary.add("HX-Request")
     if fragment and request.method == "GET" and status == 200:
         # The fragment stands for a page of its own: its URL goes into the history.
-        response.headers["HX-Push-Url"] = request.full_path.rstrip("?")
+        response.headers["HX-Push-Url"] = here()
     return response
 
 

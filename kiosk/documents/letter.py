@@ -52,7 +52,6 @@ class Letter:
         sender += [values[k] for k in ("sender_phone", "sender_email") if values.get(k)]
         place, date = values.get("place", ""), values.get("date", "")
         place_date = f"{place}, le {date}" if place and date else place or date
-        references = [line for line in _lines(values.get("reference", ""))]
         return cls(
             kind=kind,
             sender=tuple(line for line in sender if line),
@@ -60,7 +59,7 @@ class Letter:
                                                *_lines(values.get("recipient_address", ""))] if line),
             place_date=place_date,
             subject=values.get("subject", "").strip(),
-            references=tuple(references),
+            references=tuple(_lines(values.get("reference", ""))),
             registered=values.get("registered") == "yes",
             opening=values.get("opening", "").strip() or DEFAULT_OPENING,
             body=tuple(_paragraphs(values.get("body") or draft_body(values))),

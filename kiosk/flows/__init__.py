@@ -185,10 +185,10 @@ def qr_code(flow_id: str, step_id: str) -> Response:
 def document(flow_id: str, kind: str) -> BaseResponse:
     """Build the letter of a letter flow from this visit's answers, as PDF or ODT; never stored."""
     flow = library().flows.get(flow_id)
-    visit = kiosk_session.current()
-    use = FlowUse.of(visit, flow_id) if visit and flow and flow.family == "letter" else None
     if flow is None or flow.family != "letter":
         abort(404)
+    visit = kiosk_session.current()
+    use = FlowUse.of(visit, flow_id) if visit else None
     if use is None:
         return redirect(url_for("flows.start", flow_id=flow_id))
     letter = Letter.from_answers(flow.id, use.answer_map())

@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from kiosk.db import utcnow
 from kiosk.i18n import configured
-from kiosk.render import render, vary_kept_pages_by
+from kiosk.render import here, render, vary_kept_pages_by
 from kiosk.resident import session as kiosk_session
 from kiosk.resident.models import TEXT_SIZES
 
@@ -16,11 +16,6 @@ bp = Blueprint("resident", __name__)
 RESIDENT_AREAS = frozenset({"resident", "flows", "practice"})
 # Pages that a waiting kiosk reaches by itself: they must not count as the resident's activity.
 PASSIVE_ENDPOINTS = frozenset({"resident.idle", "resident.timeout"})
-
-
-def here() -> str:
-    """Return the current path with its query, for forms that come back to this page."""
-    return request.full_path.rstrip("?")
 
 
 def safe_next(value: str | None, default: str | None = None) -> str:
