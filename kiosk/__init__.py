@@ -37,11 +37,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     assets.init_app(app)
     errors.init_app(app)
 
-    from kiosk import flows, practice, resident, sites
+    from kiosk import cv, flows, practice, resident, sites
 
     resident.init_app(app)
     flows.init_app(app)
     practice.init_app(app)
+    cv.init_app(app)
     sites.init_app(app)
 
     @app.get("/healthz")

@@ -72,6 +72,17 @@ def load_catalogs(directory: Path, codes: list[str]) -> dict[str, NullTranslatio
     return catalogs
 
 
+def translations_for(code: str) -> NullTranslations:
+    """Return the catalogs of a language that may not be a screen language (a CV's language).
+
+    Loaded once, then kept with the screen languages' catalogs; the source language needs none.
+    """
+    catalogs: dict[str, NullTranslations] = current_app.extensions["kiosk_catalogs"]
+    if code not in catalogs:
+        catalogs[code] = load_catalogs(Path(current_app.root_path) / "translations", [code])[code]
+    return catalogs[code]
+
+
 def gettext(message: str, **variables: Any) -> str:
     """Translate a message into the request's language."""
     text = g.translations.gettext(message)

@@ -95,6 +95,18 @@ def add_headers(response: Response) -> Response:
     return response
 
 
+def allow_larger_body(app: Flask, endpoint: str, limit: int) -> None:
+    """Let one endpoint take a larger body than KIOSK_MAX_BODY_BYTES (a photo upload)."""
+    app.extensions.setdefault("kiosk_body_limits", {})[endpoint] = limit
+
+
+def set_body_limit() -> None:
+    """Apply the current endpoint's own body limit, before anything reads the body."""
+    limit = current_app.extensions.get("kiosk_body_limits", {}).get(request.endpoint)
+    if limit:
+        request.max_content_length = limit
+
+
 def init_app(app: Flask) -> None:
     """Set cookie flags and the body limit from the settings; install the CSRF check and headers."""
     app.config.update(
@@ -104,5 +116,6 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SECURE=app.config["KIOSK_HTTPS"],
         MAX_CONTENT_LENGTH=app.config["KIOSK_MAX_BODY_BYTES"],
     )
+    app.before_request(set_body_limit)
     app.before_request(check_csrf)
     app.after_request(add_headers)

@@ -16,9 +16,17 @@ from kiosk.resident import session as kiosk_session
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session")
+def font_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder of cut fonts for the whole run: cutting them takes seconds (see documents.pdf)."""
+    return tmp_path_factory.mktemp("fonts")
+
+
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
+def app(tmp_path: Path, font_cache: Path) -> Iterator[Flask]:
     kiosk_session._janitor_last = 0.0
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "fonts").symlink_to(font_cache, target_is_directory=True)
     app = create_app({"KIOSK_DATA_DIR": str(tmp_path / "data"), "TESTING": True})
     yield app
     database.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.cv.sections import SECTIONS
 from kiosk.flows import CONTENT_DIR
 from kiosk.flows.engine import load_folder
 
@@ -44,6 +45,19 @@ PRACTICE: tuple[Page, ...] = (
       for lesson in ("type", "correct", "copy-paste", "bold", "list", "save", "print")),
 )
 PAGES += PRACTICE
+
+# The CV builder: its parts, the entry pages of its lists, the preview.
+CV: tuple[Page, ...] = (
+    Page("cv", "/{lang}/jobs/cv/"),
+    *(Page(f"cv/{section.id}", f"/{{lang}}/jobs/cv/{section.id}") for section in SECTIONS),
+    Page("cv/experience/new", "/{lang}/jobs/cv/experience/new"),
+    Page("cv/experience/new?kind", "/{lang}/jobs/cv/experience/new?kind=aide-domicile"),
+    Page("cv/experience/new?other", "/{lang}/jobs/cv/experience/new?kind=other"),
+    Page("cv/education/new", "/{lang}/jobs/cv/education/new"),
+    Page("cv/languages/new", "/{lang}/jobs/cv/languages/new"),
+    Page("cv/finish", "/{lang}/jobs/cv/finish"),
+)
+PAGES += CV
 
 # Every step of every flow, so each is checked with axe and weighed by the benchmark.
 FLOW_STEPS: tuple[Page, ...] = tuple(

@@ -13,6 +13,7 @@ import pytest
 from peewee import SqliteDatabase
 
 from kiosk import create_app, db
+from kiosk.cv.models import CvDraft
 from kiosk.db import database
 from kiosk.flows.models import FlowUse
 from kiosk.resident.models import HelpCall, KioskSession
@@ -82,7 +83,7 @@ def test_a_new_migration_is_applied_to_an_existing_database_keeping_its_rows(tmp
 def test_migrations_build_the_same_tables_as_the_models(app) -> None:
     from kiosk.sites import Site
 
-    for model in (Site, KioskSession, HelpCall, FlowUse):
+    for model in (Site, KioskSession, HelpCall, FlowUse, CvDraft):
         columns = {column.name for column in database.get_columns(model._meta.table_name)}
         assert columns == {field.column_name for field in model._meta.sorted_fields}
 

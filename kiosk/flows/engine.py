@@ -20,7 +20,7 @@ CATEGORIES = (
     "transports", "argent", "justice", "etranger", "loisirs",
 )
 STEP_KINDS = ("info", "checklist", "choice", "form", "compose", "review")
-FIELD_TYPES = ("text", "longtext", "date", "number", "email", "phone", "select", "yesno")
+FIELD_TYPES = ("text", "longtext", "date", "month", "number", "email", "phone", "select", "yesno")
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
 TEXT_MAX = {"text": 200, "longtext": 3000, "letter": 8000}
@@ -446,6 +446,26 @@ def parse_date(raw: str) -> dt.date | None:
         return None
 
 
+def parse_month(raw: str) -> tuple[int, int] | None:
+    """Read a month typed as 03/2021 (also 3-2021, 03.2021) or a year alone: (year, month or 0)."""
+    text = raw.strip()
+    if re.fullmatch(r"\d{4}", text):
+        year, month = int(text), 0
+    else:
+        match = re.fullmatch(r"(\d{1,2})[/.\- ](\d{4})", text)
+        if not match:
+            return None
+        month, year = int(match.group(1)), int(match.group(2))
+        if not 1 <= month <= 12:
+            return None
+    return (year, month) if 1900 <= year <= 2100 else None
+
+
+def format_month(year: int, month: int) -> str:
+    """Write a month back the way residents type it: 03/2021, or 2021 for a year alone."""
+    return f"{month:02d}/{year}" if month else str(year)
+
+
 def check_field(entry: Field, raw: str, today: dt.date) -> tuple[str, Problem | None]:
     """Return the cleaned value of one field and the problem with it, if any."""
     value = raw.strip()
@@ -463,6 +483,13 @@ def check_field(entry: Field, raw: str, today: dt.date) -> tuple[str, Problem | 
         if entry.when == "future" and date < today:
             return value, Problem(N_("This date is already past."))
         return date.strftime("%d/%m/%Y"), None
+    if entry.type == "month":
+        month = parse_month(value)
+        if month is None:
+            return value, Problem(N_("Write the month and year like 03/2021, or the year alone like 2021."))
+        if entry.when == "past" and month > (today.year, today.month):
+            return value, Problem(N_("This date is in the future."))
+        return format_month(*month), None
     if entry.type == "number":
         if not NUMBER.fullmatch(value.replace(" ", "")):
             return value, Problem(N_("Write a number, with digits only."))

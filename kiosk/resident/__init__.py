@@ -13,7 +13,7 @@ from kiosk.resident.models import TEXT_SIZES
 bp = Blueprint("resident", __name__)
 
 # Blueprints whose pages belong to a resident's visit.
-RESIDENT_AREAS = frozenset({"resident", "flows", "practice"})
+RESIDENT_AREAS = frozenset({"resident", "flows", "practice", "cv"})
 # Pages that a waiting kiosk reaches by itself: they must not count as the resident's activity.
 PASSIVE_ENDPOINTS = frozenset({"resident.idle", "resident.timeout"})
 
