@@ -34,11 +34,13 @@ def test_the_same_bar_is_on_every_page_in_the_same_order(client, page) -> None:
     assert positions == sorted(positions)
 
 
-def test_family_page_is_a_placeholder_with_a_way_to_call_for_help(resident: Resident) -> None:
+def test_the_jobs_page_offers_the_cv_the_cover_letter_and_the_guides(resident: Resident) -> None:
     html = resident.open("jobs")
     assert "Chercher un emploi" in html
-    assert "Les guides sont en préparation" in html
-    assert 'action="/fr/help"' in html
+    assert 'href="/fr/jobs/cv/"' in html and 'href="/fr/flows/courrier-motivation"' in html
+    for guide in ("france-travail-registration", "job-search-offers", "job-apply-email", "job-interview",
+                  "mission-locale", "diploma-recognition"):
+        assert f'href="/fr/flows/{guide}"' in html, guide
 
 
 def test_no_session_row_is_made_until_there_is_something_to_keep(client) -> None:
