@@ -1,7 +1,12 @@
-"""Benchmark Kiosque against a bare Flask app: cold start, throughput, memory and page weight."""
+"""Benchmark Kiosque against a bare Flask app: cold start, throughput, memory, leaks, page weight.
+
+Throughput is measured twice: free on this machine, then with both servers pinned to one CPU
+core (taskset) under a 256 MB address-space limit (prlimit), as on a 2014 dual-core kiosk PC.
+"""
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -21,14 +26,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.ecoindex import DOM_COUNT_SCRIPT, ecoindex, grade
 from kiosk.settings import SETTINGS
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port
 from tests.pages import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 
-MIN_RATIO = 0.4
+MIN_RATIO = 0.5
 MAX_RSS_MB = 64.0
+MAX_GROWTH_MB = 3.0  # RSS after 10,000 requests minus after 1,000: more means a leak
+MIN_ECOINDEX = 85.0
+PINNED_CPU = "0"
+MEMORY_LIMIT = 256 * 1024 * 1024
 MAX_COLD_START_S = 1.5
 MAX_PAGE_REQUESTS = 6
 MAX_PAGE_KB = 60.0
@@ -70,12 +80,39 @@ def server(cmd: list[str], env: dict[str, str], ready_url: str, log: Path) -> It
                 proc.wait()
 
 
-def app_server(tmp: Path, port: int) -> AbstractContextManager[Server]:
+def constrained(cmd: list[str], pinned: bool) -> list[str]:
+    """Return a command run on one CPU core under the memory limit, when asked and possible."""
+    if not pinned:
+        return cmd
+    return ["taskset", "-c", PINNED_CPU, "prlimit", f"--as={MEMORY_LIMIT}", "--", *cmd]
+
+
+def app_server(tmp: Path, port: int, pinned: bool = False) -> AbstractContextManager[Server]:
     """Return the real app's server context on `port`, with demo data in a fresh folder."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
     env.update(KIOSK_HOST="127.0.0.1", KIOSK_PORT=str(port), KIOSK_DATA_DIR=str(tmp / "data"),
                KIOSK_DEMO="true")
-    return server([PYTHON, "app.py"], env, f"http://127.0.0.1:{port}/healthz", tmp / "app.log")
+    log = tmp / ("app-pinned.log" if pinned else "app.log")
+    return server(constrained([PYTHON, "app.py"], pinned), env, f"http://127.0.0.1:{port}/healthz", log)
+
+
+def bare_server(tmp: Path, port: int, pinned: bool = False) -> AbstractContextManager[Server]:
+    """Return the bare Flask + waitress baseline's server context on `port`."""
+    cmd = constrained([PYTHON, str(ROOT / "bench" / "bare.py"), str(port), str(THREADS)], pinned)
+    log = tmp / ("bare-pinned.log" if pinned else "bare.log")
+    return server(cmd, {**os.environ}, f"http://127.0.0.1:{port}/", log)
+
+
+def visit_cookie(base: str, path: str) -> str:
+    """Open a page once and return the Cookie header that continues that visit."""
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    cookies = [value.split(";", 1)[0] for name, value in response.getheaders() if name == "Set-Cookie"]
+    connection.close()
+    return "; ".join(cookies)
 
 
 def ensure_wrk() -> str:
@@ -94,9 +131,14 @@ def ensure_wrk() -> str:
     raise SystemExit(f"bench: wrk is needed and `apt-get install -y wrk` failed:\n{error}")
 
 
-def run_wrk(wrk: str, url: str, seconds: int) -> dict[str, float]:
+def run_wrk(wrk: str, url: str, seconds: int, cookie: str = "", pinned: bool = False
+            ) -> dict[str, float]:
     """Load `url` with wrk; return requests/s, p99 latency in ms, non-2xx/3xx and socket errors."""
     cmd = [wrk, "-t2", "-c8", f"-d{seconds}s", "--latency", url]
+    if cookie:
+        cmd[1:1] = ["-H", f"Cookie: {cookie}"]
+    if pinned:  # the load generator keeps off the servers' core
+        cmd = ["taskset", "-c", f"1-{(os.cpu_count() or 2) - 1}", *cmd]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out.stdout)
     if out.returncode or rps is None:
@@ -141,8 +183,11 @@ def measure_page(browser: Any, url: str) -> dict[str, Any]:
         page.wait_for_load_state("networkidle")
         sizes = [request.sizes() for request in finished]
         total = sum(size["responseBodySize"] + size["responseHeadersSize"] for size in sizes)
+        dom = page.evaluate(DOM_COUNT_SCRIPT)
+        score = ecoindex(dom, len(finished), total / 1024)
         return {"status": response.status if response else None, "requests": len(finished),
-                "kb": total / 1024, "errors": errors}
+                "kb": total / 1024, "dom": dom, "ecoindex": score, "grade": grade(score),
+                "errors": errors}
     finally:
         context.close()
 
@@ -160,6 +205,43 @@ def page_weights(base: str, lang: str = "fr") -> list[dict[str, Any]]:
             browser.close()
 
 
+STEP = next(page for page in PAGES if page.name.startswith("ants-id-card/"))
+
+
+def load_rounds(wrk: str, tmp: Path, rounds: int, duration: int, pinned: bool) -> tuple[Any, ...]:
+    """Run wrk rounds on the bare app, the home and a flow step; return runs, processes, base."""
+    stack = ExitStack()
+    port, bare_port = free_port(), free_port()
+    app, _ = stack.enter_context(app_server(tmp, port, pinned))
+    bare, _ = stack.enter_context(bare_server(tmp, bare_port, pinned))
+    base = f"http://127.0.0.1:{port}"
+    step_path = STEP.path.format(lang="fr")
+    cookie = visit_cookie(base, step_path)
+    targets = {"bare /": (f"http://127.0.0.1:{bare_port}/", ""), "app /": (f"{base}/", ""),
+               "app /fr/": (f"{base}/fr/", ""), "app step": (base + step_path, cookie)}
+    for url, visit in targets.values():
+        run_wrk(wrk, url, WARMUP_SECONDS, visit, pinned)
+    runs = [[run_wrk(wrk, url, duration, visit, pinned) for url, visit in targets.values()]
+            for _ in range(rounds)]
+    return stack, runs, list(targets), app, bare, base
+
+
+def leak_check(tmp: Path) -> dict[str, float]:
+    """Serve every registered page in turn; return RSS after 1,000 and after 10,000 requests."""
+    with app_server(tmp, port := free_port()) as (app, _):
+        paths = [page.path.format(lang="fr") for page in PAGES if page.status == 200]
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        cookie = visit_cookie(f"http://127.0.0.1:{port}", paths[0])
+        rss = {}
+        for n in range(10_000):
+            connection.request("GET", paths[n % len(paths)], headers={"Cookie": cookie})
+            connection.getresponse().read()
+            if n + 1 in (1_000, 10_000):
+                rss[f"after {n + 1}"] = rss_mb(app.pid)
+        connection.close()
+    return rss
+
+
 def measure(rounds: int, duration: int) -> dict[str, Any]:
     """Take every measure: cold starts, wrk rounds, RSS, page weights and server-log warnings."""
     wrk = ensure_wrk()
@@ -170,49 +252,60 @@ def measure(rounds: int, duration: int) -> dict[str, Any]:
             app_server(Path(tmp), free_port()) as (_, seconds),
         ):
             cold.append(seconds)
-    with ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kiosk-bench-")))
-        port, bare_port = free_port(), free_port()
-        app, _ = stack.enter_context(app_server(tmp, port))
-        bare_url = f"http://127.0.0.1:{bare_port}/"
-        bare_cmd = [PYTHON, str(ROOT / "bench" / "bare.py"), str(bare_port), str(THREADS)]
-        bare, _ = stack.enter_context(server(bare_cmd, {**os.environ}, bare_url, tmp / "bare.log"))
-        base = f"http://127.0.0.1:{port}"
-        targets = {"bare /": bare_url, "app /": f"{base}/", "app /fr/": f"{base}/fr/"}
-        for url in targets.values():
-            run_wrk(wrk, url, WARMUP_SECONDS)
-        runs = [[run_wrk(wrk, url, duration) for url in targets.values()] for _ in range(rounds)]
-        rss = {"app": rss_mb(app.pid), "bare": rss_mb(bare.pid)}
-        pages = page_weights(base)
-        log = (tmp / "app.log").read_text(errors="replace").splitlines()
+    can_pin = (os.cpu_count() or 1) >= 2 and bool(shutil.which("taskset") and shutil.which("prlimit"))
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as name:
+        tmp = Path(name)
+        stack, runs, targets, app, bare, base = load_rounds(wrk, tmp, rounds, duration, pinned=False)
+        with stack:
+            rss = {"app": rss_mb(app.pid), "bare": rss_mb(bare.pid)}
+            pages = page_weights(base)
+        pinned_runs: list[Any] = []
+        if can_pin:
+            stack, pinned_runs, _, _, _, _ = load_rounds(wrk, tmp, rounds, duration, pinned=True)
+            stack.close()
+        leak = leak_check(tmp / "leak")
+        log = "\n".join(path.read_text(errors="replace") for path in tmp.glob("app*.log")).splitlines()
         problems = [f"app log: {line}" for line in log if re.search(r"Traceback|ERROR", line)][:5]
+    if not can_pin:
+        problems.append("pinned run skipped: needs 2 CPUs, taskset and prlimit")
     load = {name: summarize([r[i] for r in runs]) for i, name in enumerate(targets)}
+    pinned = {name: summarize([r[i] for r in pinned_runs]) for i, name in enumerate(targets)
+              } if pinned_runs else {}
     # Each round loads the bare app then the app's pages back to back: a ratio per round.
     round_ratios = {name: [r[i]["rps"] / r[0]["rps"] for r in runs]
                     for i, name in enumerate(targets) if i}
     return {"round_ratios": round_ratios,
             "settings": {"rounds": rounds, "duration_s": duration, "threads": THREADS,
-                         "cpus": os.cpu_count()},
+                         "cpus": os.cpu_count(), "step": STEP.path.format(lang="fr")},
             "cold_start_s": {"median": statistics.median(cold), "runs": cold},
-            "load": load, "rss_mb": rss, "pages": pages, "problems": problems}
+            "load": load, "pinned": pinned, "rss_mb": rss, "leak_rss_mb": leak, "pages": pages,
+            "problems": problems}
 
 
 def check(result: dict[str, Any]) -> None:
     """Add ratios, budget verdicts and noticed problems to the result."""
     load, problems = result["load"], result["problems"]
-    result["ratios"] = {n: load[n]["rps"] / load["bare /"]["rps"] for n in ("app /", "app /fr/")}
+    result["ratios"] = {n: load[n]["rps"] / load["bare /"]["rps"] for n in load if n != "bare /"}
+    pinned = result["pinned"]
+    result["pinned_ratios"] = {n: pinned[n]["rps"] / pinned["bare /"]["rps"]
+                               for n in pinned if n != "bare /"}
     budgets = [(f"ratio {n}", r, ">=", MIN_RATIO) for n, r in result["ratios"].items()]
+    budgets += [(f"pinned ratio {n}", r, ">=", MIN_RATIO) for n, r in result["pinned_ratios"].items()]
+    leak = result["leak_rss_mb"]
     budgets += [("app RSS MB", result["rss_mb"]["app"], "<=", MAX_RSS_MB),
+                ("RSS after 10000 MB", leak["after 10000"], "<=", MAX_RSS_MB),
+                ("RSS growth MB", leak["after 10000"] - leak["after 1000"], "<=", MAX_GROWTH_MB),
                 ("cold start s", result["cold_start_s"]["median"], "<=", MAX_COLD_START_S)]
     for page in result["pages"]:
         budgets += [(f"{page['name']} requests", page["requests"], "<=", MAX_PAGE_REQUESTS),
-                    (f"{page['name']} KB", page["kb"], "<=", MAX_PAGE_KB)]
+                    (f"{page['name']} KB", page["kb"], "<=", MAX_PAGE_KB),
+                    (f"{page['name']} EcoIndex", page["ecoindex"], ">=", MIN_ECOINDEX)]
         if page["status"] != page["expected"]:
             problems.append(f"{page['name']}: status {page['status']}, not {page['expected']}")
         own = f"status of {page['expected']}"  # the console line for a page's intended error
         problems += [f"{page['name']}: browser: {text}" for text in page["errors"]
                      if page["expected"] == 200 or own not in text]
-    for name, figures in load.items():
+    for name, figures in [*load.items(), *(("pinned " + n, f) for n, f in pinned.items())]:
         if figures["non2xx"] or figures["socket_errors"]:
             problems.append(f"wrk {name}: {figures['non2xx']:.0f} non-2xx/3xx responses, "
                             f"{figures['socket_errors']:.0f} socket errors")
@@ -236,15 +329,30 @@ def report(result: dict[str, Any]) -> str:
         verdict = (f"{ratio:>7.2f}  {budgets['ratio ' + name]}   (rounds: {spread})"
                    if ratio is not None else "")
         lines.append(f"{name:<10}{fig['rps']:>8.0f}{fig['p99_ms']:>9.2f}{verdict}")
+    if result["pinned"]:
+        lines += ["", f"pinned to CPU {PINNED_CPU}, address space <= {MEMORY_LIMIT // 2**20} MB:"]
+        for name, fig in result["pinned"].items():
+            ratio = result["pinned_ratios"].get(name)
+            verdict = f"{ratio:>7.2f}  {budgets['pinned ratio ' + name]}" if ratio is not None else ""
+            lines.append(f"{name:<10}{fig['rps']:>8.0f}{fig['p99_ms']:>9.2f}{verdict}")
+    leak = result["leak_rss_mb"]
     runs = " ".join(f"{t:.2f}" for t in cold["runs"])
     lines += ["", f"{'cold start':<12}{cold['median']:>6.2f} s   {budgets['cold start s']}"
               f"   (runs: {runs})",
               f"{'app RSS':<12}{rss['app']:>6.1f} MB  {budgets['app RSS MB']}"
               f"   (bare: {rss['bare']:.1f} MB, after load)",
-              "", f"{'page (fr, first load)':<24}{'status':>6}{'requests':>10}{'':14}{'KB':>8}"]
-    lines += [f"{p['name']:<24}{p['status']!s:>6}{p['requests']:>10}  "
-              f"{budgets[p['name'] + ' requests']}{p['kb']:>8.1f}  {budgets[p['name'] + ' KB']}"
+              f"{'leak check':<12}{leak['after 10000']:>6.1f} MB  {budgets['RSS after 10000 MB']}"
+              f"   after 10,000 requests; after 1,000: {leak['after 1000']:.1f} MB, growth "
+              f"{leak['after 10000'] - leak['after 1000']:.1f} MB {budgets['RSS growth MB']}",
+              "", f"{'page (fr, first load)':<30}{'status':>6}{'req':>5}{'KB':>7}{'DOM':>6}"
+              f"{'EcoIndex':>10}  budgets (requests, KB, EcoIndex)"]
+    lines += [f"{p['name'][:29]:<30}{p['status']!s:>6}{p['requests']:>5}{p['kb']:>7.1f}{p['dom']:>6}"
+              f"{p['ecoindex']:>8.1f} {p['grade']}  "
+              + " ".join(budgets[p['name'] + k].split()[-1] for k in (" requests", " KB", " EcoIndex"))
               for p in result["pages"]]
+    worst = min(result["pages"], key=lambda p: p["ecoindex"])
+    lines.append(f"lowest EcoIndex: {worst['ecoindex']:.1f} ({worst['grade']}) on {worst['name']}; "
+                 f"heaviest page: {max(p['kb'] for p in result['pages']):.1f} KB")
     lines += ["", *(f"note: {problem}" for problem in result["problems"])]
     failed = sum(not b["pass"] for b in result["budgets"])
     lines.append(f"{failed} budget(s) FAIL" if failed else "all budgets PASS")

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from kiosk import assets, db, errors, i18n, render, security, settings
+from kiosk import assets, cli, db, errors, i18n, render, security, settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     assets.init_app(app)
     errors.init_app(app)
+    cli.init_app(app)
 
     from kiosk import cv, flows, practice, resident, sites
 

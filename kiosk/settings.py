@@ -110,6 +110,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("KIOSK_THREADS", "4", "Worker threads of the waitress server.", _positive_int),
     Setting(
+        "KIOSK_BACKUP_DIR",
+        "",
+        "Folder of `flask kiosk backup` copies; empty means `backups/` in the data folder.",
+    ),
+    Setting("KIOSK_BACKUP_KEEP", "14", "How many backups `flask kiosk backup` keeps (the newest).",
+            _positive_int),
+    Setting(
         "KIOSK_DEMO",
         "false",
         "Load demonstration data at start (`make run` sets it).",

@@ -33,6 +33,13 @@ def free_port() -> int:
 @contextmanager
 def served(data_dir: Path, **settings: str) -> Iterator[str]:
     """Run `python app.py` on a free port and yield its base URL until the block ends."""
+    with server_process(data_dir, **settings) as (_, base):
+        yield base
+
+
+@contextmanager
+def server_process(data_dir: Path, **settings: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """Run `python app.py` on a free port; yield the process and its base URL."""
     port = free_port()
     env = {**os.environ, "KIOSK_HOST": "127.0.0.1", "KIOSK_PORT": str(port),
            "KIOSK_DATA_DIR": str(data_dir), "KIOSK_DEMO": "true", **settings}
@@ -51,7 +58,7 @@ def served(data_dir: Path, **settings: str) -> Iterator[str]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the server did not start; see {log.name}") from None
                 time.sleep(0.05)
-        yield base
+        yield process, base
     finally:
         process.terminate()
         try:

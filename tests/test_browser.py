@@ -186,6 +186,18 @@ def test_idle_warns_counts_down_lets_the_resident_stay_then_ends(page, quick_idl
     expect(page.locator("html")).to_have_class("text-0")
 
 
+def test_idle_warning_keeps_focus_in_a_browser_without_inert(browser, quick_idle_url) -> None:
+    context = browser.new_context()
+    context.add_init_script("delete HTMLElement.prototype.inert")  # as in browsers before 2023
+    page = context.new_page()
+    page.goto(quick_idle_url + "/fr/procedures")
+    expect(page.locator("#idle-dialog")).to_be_visible(timeout=10_000)
+    for _ in range(6):
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate("document.activeElement.closest('#idle-dialog') !== null")
+    context.close()
+
+
 def test_artifacts_folder_is_ignored_by_git() -> None:
     assert "test-artifacts/" in Path(PROJECT_ROOT / ".gitignore").read_text()
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
+import re
 
 import pytest
 
@@ -119,6 +121,30 @@ def test_htmx_is_installed_and_served(client) -> None:
     response = client.get("/static/vendor/htmx.min.js", headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200
     assert len(response.data) < 25_000
+
+
+def test_pages_link_fingerprinted_static_files_cached_for_a_year(client) -> None:
+    html = client.get("/fr/").get_data(as_text=True)
+    css = re.search(r'href="(/static/css/kiosk\.([0-9a-f]{12})\.css)"', html)
+    htmx = re.search(r'src="(/static/vendor/htmx\.min\.[0-9a-f]{12}\.js)"', html)
+    assert css and htmx
+    response = client.get(css.group(1), headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
+    cache = response.headers["Cache-Control"]
+    assert "immutable" in cache and "max-age=31536000" in cache
+    assert hashlib.sha256(client.get("/static/css/kiosk.css").data).hexdigest()[:12] == css.group(2)
+    stale = client.get("/static/css/kiosk.000000000000.css")  # an old page after an upgrade
+    assert stale.status_code == 200 and "immutable" not in stale.headers["Cache-Control"]
+    assert client.get(htmx.group(1)).status_code == 200
+
+
+def test_html_pages_are_gzipped_when_accepted(client) -> None:
+    plain = client.get("/fr/procedures")
+    zipped = client.get("/fr/procedures", headers={"Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain.headers
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["Vary"]
+    assert gzip.decompress(zipped.data) == plain.data
+    assert len(zipped.data) < len(plain.data) / 3
 
 
 def test_static_path_traversal_is_refused(client) -> None:

@@ -94,7 +94,7 @@
   // While the warning shows, the rest of the page can be neither clicked nor tabbed to.
   function setBackgroundInert(inert) {
     document.querySelectorAll("body > header, body > main, body > footer, .skip-link")
-      .forEach(function (element) { element.inert = inert; });
+      .forEach(function (element) { element.inert = inert; }); // fallback: the Tab trap below
   }
 
   function warn() {
