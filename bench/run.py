@@ -81,10 +81,15 @@ def server(cmd: list[str], env: dict[str, str], ready_url: str, log: Path) -> It
 
 
 def constrained(cmd: list[str], pinned: bool) -> list[str]:
-    """Return a command run on one CPU core under the memory limit, when asked and possible."""
+    """Return a command run on one CPU core under the memory limit, when asked and possible.
+
+    glibc reserves 64 MB of address space per thread arena: under a 256 MB limit, two arenas
+    (MALLOC_ARENA_MAX=2, as deploy/kiosque.service sets) let waitress start its threads.
+    """
     if not pinned:
         return cmd
-    return ["taskset", "-c", PINNED_CPU, "prlimit", f"--as={MEMORY_LIMIT}", "--", *cmd]
+    return ["env", "MALLOC_ARENA_MAX=2", "taskset", "-c", PINNED_CPU,
+            "prlimit", f"--as={MEMORY_LIMIT}", "--", *cmd]
 
 
 def app_server(tmp: Path, port: int, pinned: bool = False) -> AbstractContextManager[Server]:
@@ -228,6 +233,7 @@ def load_rounds(wrk: str, tmp: Path, rounds: int, duration: int, pinned: bool) -
 
 def leak_check(tmp: Path) -> dict[str, float]:
     """Serve every registered page in turn; return RSS after 1,000 and after 10,000 requests."""
+    tmp.mkdir(parents=True, exist_ok=True)
     with app_server(tmp, port := free_port()) as (app, _):
         paths = [page.path.format(lang="fr") for page in PAGES if page.status == 200]
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)

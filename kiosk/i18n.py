@@ -1,6 +1,7 @@
 """Languages, the locale taken from the URL, and the request's translations bound once."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,31 +57,48 @@ def current() -> Language:
     return LANGUAGES[g.get("lang") or current_app.config["KIOSK_LANGUAGES"][0]]
 
 
-def load_catalogs(directory: Path, codes: list[str]) -> dict[str, NullTranslations]:
-    """Load the compiled catalogs of every domain for each language, merged into one."""
-    catalogs: dict[str, NullTranslations] = {}
-    for code in codes:
-        merged: NullTranslations = NullTranslations()
-        for domain in DOMAINS:
-            catalog = Translations.load(str(directory), [code], domain)
-            if isinstance(catalog, Translations):
-                if isinstance(merged, Translations):
-                    merged.merge(catalog)
-                else:
-                    merged = catalog
-        catalogs[code] = merged
-    return catalogs
+def load_catalog(directory: Path, code: str) -> NullTranslations:
+    """Load the compiled catalogs of every domain of one language, merged into one."""
+    merged: NullTranslations = NullTranslations()
+    for domain in DOMAINS:
+        catalog = Translations.load(str(directory), [code], domain)
+        if isinstance(catalog, Translations):
+            if isinstance(merged, Translations):
+                merged.merge(catalog)
+            else:
+                merged = catalog
+    return merged
+
+
+class Catalogs:
+    """Each language's catalogs, loaded the first time a page is shown in it, then kept.
+
+    Fourteen languages' catalogs take about 15 MB; a kiosk sees a few languages a day, so a
+    language costs memory only once someone reads it.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._loaded: dict[str, NullTranslations] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, code: str) -> NullTranslations:
+        catalog = self._loaded.get(code)
+        if catalog is None:
+            with self._lock:
+                catalog = self._loaded.get(code)
+                if catalog is None:
+                    catalog = self._loaded[code] = load_catalog(self.directory, code)
+        return catalog
+
+    def loaded(self) -> list[str]:
+        """Return the languages loaded so far."""
+        return sorted(self._loaded)
 
 
 def translations_for(code: str) -> NullTranslations:
-    """Return the catalogs of a language that may not be a screen language (a CV's language).
-
-    Loaded once, then kept with the screen languages' catalogs; the source language needs none.
-    """
-    catalogs: dict[str, NullTranslations] = current_app.extensions["kiosk_catalogs"]
-    if code not in catalogs:
-        catalogs[code] = load_catalogs(Path(current_app.root_path) / "translations", [code])[code]
-    return catalogs[code]
+    """Return the catalogs of any language, a screen language or not (a CV's language)."""
+    return current_app.extensions["kiosk_catalogs"][code]
 
 
 def gettext(message: str, **variables: Any) -> str:
@@ -141,7 +159,7 @@ def init_app(app: Flask) -> None:
     converter = type("LanguageConverter", (LanguageConverter,), {"codes": codes})
     app.url_map.converters["lang"] = converter
 
-    catalogs = load_catalogs(Path(app.root_path) / "translations", list(codes))
+    catalogs = Catalogs(Path(app.root_path) / "translations")
     app.extensions["kiosk_catalogs"] = catalogs
 
     Babel(app, locale_selector=lambda: g.get("lang") or codes[0], configure_jinja=False)

@@ -80,9 +80,9 @@ def page_token() -> str:
     return TOKEN_PLACEHOLDER if g.get("drawing_kept_page") else csrf_token()
 
 
-def _draw_kept(template: str, context: dict[str, Any]) -> str:
+def _draw_kept(template: str, context: dict[str, Any], also: Hashable = None) -> str:
     variants: list[Callable[[], Hashable]] = current_app.extensions["kiosk_page_variants"]
-    key = (template, request.script_root, request.full_path, g.lang, *(v() for v in variants))
+    key = (template, request.script_root, request.full_path, g.lang, also, *(v() for v in variants))
     pages: KeptPages = current_app.extensions["kiosk_kept_pages"]
     html = pages.get(key)
     if html is None:
@@ -95,12 +95,17 @@ def _draw_kept(template: str, context: dict[str, Any]) -> str:
     return html.replace(TOKEN_PLACEHOLDER, csrf_token())
 
 
-def render(page: str, status: int = 200, keep: bool = False, **context: Any) -> Response:
-    """Render a page, or its fragment for an htmx swap; `keep` for pages the same for everyone."""
+def render(page: str, status: int = 200, keep: bool | Hashable = False, **context: Any) -> Response:
+    """Render a page, or its fragment for an htmx swap.
+
+    `keep=True` keeps pages the same for everyone; a page that differs only by a few values
+    (a flow step: where Back goes, the step number, the choice made) passes them as `keep`.
+    """
     fragment = wants_fragment()
     template = fragment_of(page) if fragment else page
     context["fragment"] = fragment
-    html = _draw_kept(template, context) if keep else render_template(template, **context)
+    html = (_draw_kept(template, context, None if keep is True else keep) if keep
+            else render_template(template, **context))
     response = make_response(html, status)
     response.vary.add("HX-Request")
     if fragment and request.method == "GET" and status == 200:

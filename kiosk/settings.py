@@ -92,7 +92,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "KIOSK_LANGUAGES",
-        "fr,en,ar",
+        "fr,en,ar,fa,ps,ti,uk,ru,pt,tr,zh,ro,ta,bn",
         "Comma-separated language codes offered to residents; the first is the default.",
         _languages,
     ),

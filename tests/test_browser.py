@@ -9,8 +9,11 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from kiosk.settings import load
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, PROJECT_ROOT, served
 from tests.pages import PAGES
+
+LANGUAGES = load({})["KIOSK_LANGUAGES"]
 
 pytestmark = pytest.mark.browser
 
@@ -63,15 +66,18 @@ def test_larger_text_and_high_contrast_pass_axe(page: Page, base_url: str, size:
     assert_accessible(page, f"patterns, text-{size}, high contrast")
 
 
-def test_home_screenshots_in_french_and_arabic(page: Page, base_url: str) -> None:
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_screenshots_of_the_home_and_a_step_in_every_language(page: Page, base_url: str, lang: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    for lang in ("fr", "ar"):
-        page.goto(f"{base_url}/{lang}/")
-        page.screenshot(path=str(ARTIFACTS / f"home-{lang}.png"), full_page=True)
-        assert (ARTIFACTS / f"home-{lang}.png").stat().st_size > 10_000
+    for name, path in (("home", f"/{lang}/"), ("step", f"/{lang}/flows/caf-housing-aid/documents")):
+        page.goto(base_url + path)
+        shot = ARTIFACTS / f"{name}-{lang}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
 
 
-def test_arabic_mirrors_the_layout(page: Page, base_url: str) -> None:
+@pytest.mark.parametrize("lang", ["ar", "fa", "ps"])
+def test_right_to_left_languages_mirror_the_layout(page: Page, base_url: str, lang: str) -> None:
     def x_of(name: str) -> float:
         box = page.locator(".bar-nav .control").nth(["home", "back"].index(name)).bounding_box()
         assert box is not None
@@ -79,14 +85,14 @@ def test_arabic_mirrors_the_layout(page: Page, base_url: str) -> None:
 
     page.goto(base_url + "/fr/")
     assert x_of("home") < x_of("back")
-    page.goto(base_url + "/ar/")
+    page.goto(f"{base_url}/{lang}/")
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert x_of("home") > x_of("back")
     arrow = page.locator(".bar-nav .icon-directional").first
     assert "matrix(-1" in arrow.evaluate("e => getComputedStyle(e).transform")
 
 
-@pytest.mark.parametrize("lang", ["fr", "ar"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_no_sideways_scrolling_at_320px_with_the_largest_text(browser, base_url, lang) -> None:
     context = browser.new_context(viewport={"width": 320, "height": 640})
     page = context.new_page()
@@ -196,6 +202,19 @@ def test_idle_warning_keeps_focus_in_a_browser_without_inert(browser, quick_idle
         page.keyboard.press("Shift+Tab")
         assert page.evaluate("document.activeElement.closest('#idle-dialog') !== null")
     context.close()
+
+
+# fontconfig's names of the languages whose script needs its own font.
+FONT_LANGUAGES = {"zh": "zh-cn"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_installed_font_covers_each_language(lang: str) -> None:
+    import subprocess
+
+    families = subprocess.run(["fc-list", f":lang={FONT_LANGUAGES.get(lang, lang)}", "family"],
+                              capture_output=True, text=True, check=True).stdout
+    assert families.strip(), f"no font for {lang}: install the packages .ci/run lists"
 
 
 def test_artifacts_folder_is_ignored_by_git() -> None:

@@ -187,3 +187,18 @@ def test_numbers_dates_and_addresses_are_typed_left_to_right_in_arabic(client) -
     html = client.get("/ar/flows/email-address/prepare").get_data(as_text=True)
     assert re.search(r'name="birth_date"[^>]*dir="ltr"', html)
     assert not re.search(r'name="address_idea"[^>]*dir="ltr"', html)
+
+
+def test_showing_a_reached_step_again_writes_nothing(app, client) -> None:
+    from kiosk.db import database
+
+    client.get("/fr/flows/email-address/why")  # starts the visit and records the step
+    with app.app_context():
+        before = database.connection().total_changes
+    for _ in range(3):
+        assert client.get("/fr/flows/email-address/why").status_code == 200
+    with app.app_context():
+        assert database.connection().total_changes == before
+    client.get("/fr/flows/email-address/have-phone")  # a new step is recorded
+    with app.app_context():
+        assert database.connection().total_changes > before

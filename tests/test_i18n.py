@@ -142,3 +142,69 @@ def test_arabic_catalogs_carry_the_right_plural_rule() -> None:
         catalog = read_po(path.open("rb"), locale="ar")
         assert catalog.plural_expr.replace(" ", "") == (
             "(n==0?0:n==1?1:n==2?2:n%100>=3&&n%100<=10?3:n%100>=11?4:5)"), path
+
+
+# Official French terms residents meet on the official sites and letters: every translation
+# keeps them in French (next to its own words), so the resident recognises them there.
+OFFICIAL_TERMS = ("numéro fiscal", "attestation de droits", "titre de séjour", "avis d'imposition",
+                  "espace personnel", "demandeur d'emploi", "carte Vitale", "lettre de motivation")
+
+
+@pytest.mark.parametrize("path", [p for p in catalogs() if p.stem == "flows"], ids=lambda p: p.parts[-3])
+def test_official_french_terms_stay_in_french(path: Path) -> None:
+    missing = [(term, message.id) for message in read_po(path.open("rb")) if isinstance(message.id, str)
+               for term in OFFICIAL_TERMS
+               if term in message.id and term.casefold() not in message.string.casefold()]
+    assert not missing, missing[:5]
+
+
+# Names that stay as they are in every language, and words French shares with English.
+NAMES = ("Identité Numérique La Poste", "France Identité", "impots.gouv.fr", "ameli", "MSA")
+SAME_WORDS = {"fr": {"Justice", "normal"}}
+
+
+@pytest.mark.parametrize("path", catalogs(), ids=lambda p: f"{p.parts[-3]}-{p.stem}")
+def test_no_english_is_left_in_a_translation(path: Path) -> None:
+    code = path.parts[-3]
+    left = []
+    for message in read_po(path.open("rb")):
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        if not ids[0] or strings[0] != ids[0] or ids[0] in SAME_WORDS.get(code, ()):
+            continue
+        rest = ids[0]
+        for name in NAMES:
+            rest = rest.replace(name, "")
+        if re.search(r"[A-Za-z]", rest):
+            left.append(ids[0])
+    assert not left, left
+
+
+def test_every_language_of_the_issue_is_offered(client) -> None:
+    assert CONFIGURED == ("fr", "en", "ar", "fa", "ps", "ti", "uk", "ru", "pt", "tr", "zh", "ro", "ta", "bn")
+    assert {code for code, language in LANGUAGES.items() if language.dir == "rtl"} == {"ar", "fa", "ps"}
+    for code in CONFIGURED:
+        html = client.get(f"/{code}/").get_data(as_text=True)
+        assert f'<html lang="{code}" dir="{LANGUAGES[code].dir}"' in html
+        if code != SOURCE_LANGUAGE:
+            assert ">Home<" not in html and "Look for a job" not in html, code
+
+
+PHYSICAL = re.compile(r"(margin|padding|border)-(left|right)|(^|[\s;{])(left|right)\s*:"
+                      r"|(float|clear|text-align)\s*:\s*(left|right)")
+
+
+def test_no_physical_left_or_right_in_the_css_so_rtl_pages_mirror() -> None:
+    # Pages carry no style of their own (the CSP forbids inline styles): the CSS is all of it.
+    found = [f"{path.name}:{n}: {line.strip()}"
+             for path in (PROJECT_ROOT / "static" / "css").glob("*.css")
+             for n, line in enumerate(path.read_text().splitlines(), 1)
+             if PHYSICAL.search(re.sub(r"/\*.*?\*/", "", line)) and "physical:" not in line]
+    assert not found, found
+
+
+def test_rtl_pages_carry_no_inline_style(client) -> None:
+    for code in ("ar", "fa", "ps"):
+        for path in ("", "procedures", "jobs/cv/experience/new?kind=serveur", "flows/caf-housing-aid/why"):
+            html = client.get(f"/{code}/{path}").get_data(as_text=True)
+            assert " style=" not in html and "<style" not in html, (code, path)

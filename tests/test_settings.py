@@ -26,7 +26,7 @@ def test_defaults() -> None:
     assert values["KIOSK_HOST"] == "127.0.0.1"
     assert values["KIOSK_PORT"] == 8080
     assert values["KIOSK_ROLE"] == "site"
-    assert values["KIOSK_LANGUAGES"] == ("fr", "en", "ar")
+    assert values["KIOSK_LANGUAGES"][:3] == ("fr", "en", "ar") and len(values["KIOSK_LANGUAGES"]) == 14
 
 
 def test_environment_is_read() -> None:

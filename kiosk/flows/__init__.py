@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,8 +135,11 @@ def _show(flow: Flow, step: Step, use: FlowUse, status: int = 200,
             values = {LETTER_BODY: draft_body(merged_values(answers))}
         letter = Letter.from_answers(flow.id, {**answers, step.id: values} if values else answers)
     errors = {name: _(p.message, **p.values) for name, p in (problems or {}).items()}
+    # Steps that show nothing typed are kept once drawn, by what differs between residents.
+    same_for_all = step.kind in ("info", "checklist", "choice") and status == 200
     return render(
         "flows/step.html", status=status, flow=flow, step=step, back=back, rank=rank,
+        keep=("step", back, rank, total, json.dumps(saved)) if same_for_all else False,
         back_in_flow=back_in_flow,
         total=total, values=values, errors=errors, saved=saved,
         summary=_summary(flow, answers) if step.kind == "review" and not letter else [],

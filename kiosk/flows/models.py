@@ -10,7 +10,7 @@ from typing import Any
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from kiosk.db import BaseModel, utcnow, write
+from kiosk.db import BaseModel, Lookup, utcnow, write
 from kiosk.resident.models import KioskSession
 
 
@@ -32,12 +32,20 @@ class FlowUse(BaseModel):
     @classmethod
     def of(cls, session: KioskSession, flow: str) -> FlowUse | None:
         """Return this session's use of a flow, if it started it."""
-        return cls.get_or_none((cls.session == session.id) & (cls.flow == flow))
+        return _use_of(session.id, flow)
 
     @classmethod
     def reach(cls, session: KioskSession, flow: str, version: int, step: str,
               completed: bool = False) -> FlowUse:
-        """Record that the resident reached a step (and maybe the end) of a flow."""
+        """Record that the resident reached a step (and maybe the end) of a flow.
+
+        Showing a step again changes nothing: it is read without taking SQLite's write lock,
+        which would cost a synced commit on every page view.
+        """
+        known = cls.of(session, flow)
+        if known is not None and known.version == version and (known.completed or not completed) \
+                and step in json.loads(known.steps_reached):
+            return known
         now = utcnow()
         with write():
             use = cls.of(session, flow)
@@ -69,3 +77,6 @@ class FlowUse(BaseModel):
             self.answers = json.dumps(answers, ensure_ascii=False)
             self.updated_at = utcnow()
             self.save(only=[FlowUse.answers, FlowUse.updated_at])
+
+
+_use_of = Lookup(FlowUse, FlowUse.session, FlowUse.flow)

@@ -6,7 +6,7 @@ import hashlib
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField
 
-from kiosk.db import BaseModel, utcnow, write
+from kiosk.db import BaseModel, Lookup, utcnow, write
 
 TEXT_SIZES = (0, 1, 2)  # A, A+, A++
 
@@ -36,7 +36,7 @@ class KioskSession(BaseModel):
     @classmethod
     def for_token(cls, token: str) -> KioskSession | None:
         """Return the visit a cookie token belongs to, if it still exists."""
-        return cls.get_or_none(cls.id == token_key(token))
+        return _visit_by_id(token_key(token))
 
     def idle_for(self, now: dt.datetime) -> float:
         """Return the seconds since the resident last did something."""
@@ -96,6 +96,9 @@ class KioskSession(BaseModel):
                 session=self.id, language=self.language, page=page[:500], created_at=utcnow()
             )
 
+
+
+_visit_by_id = Lookup(KioskSession, KioskSession.id)
 
 class HelpCall(BaseModel):
     """A resident's "I need help" from a kiosk, waiting until a médiateur answers it."""
