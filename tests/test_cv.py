@@ -7,7 +7,6 @@ import re
 import zipfile
 
 import pytest
-from flask.testing import FlaskClient
 from odf import teletype
 from odf.opendocument import load
 from odf.text import P
@@ -20,28 +19,22 @@ from kiosk.documents.cv import CurriculumVitae, language_name, period
 from kiosk.flows.engine import parse_month
 from kiosk.flows.models import FlowUse
 from kiosk.resident.models import KioskSession
-from tests.conftest import csrf_of
+from tests.conftest import Resident, csrf_of
 
 
-class Builder:
+class Builder(Resident):
     """A resident building a CV through the test client."""
-
-    def __init__(self, client: FlaskClient, lang: str = "fr") -> None:
-        self.client = client
-        self.lang = lang
 
     def get(self, path: str, status: int = 200) -> str:
         response = self.client.get(f"/{self.lang}/jobs/cv/{path}")
         assert response.status_code == status, (path, response.status_code)
         return response.get_data(as_text=True)
 
-    def post(self, path: str, data: dict | None = None, **form):
-        token = csrf_of(self.get(""))
-        return self.client.post(f"/{self.lang}/jobs/cv/{path}",
-                                data={"csrf_token": token, **(data or {}), **form})
+    def post(self, path: str, **form):
+        return super().post(f"jobs/cv/{path}", **form)
 
-    def save(self, path: str, data: dict | None = None, **form) -> str:
-        response = self.post(path, data, **form)
+    def save(self, path: str, **form) -> str:
+        response = self.post(path, **form)
         assert response.status_code == 303, (path, response.status_code,
                                               re.findall(r'field-message[^>]*>.*?<span>(.*?)</span>',
                                                          response.get_data(as_text=True)))
@@ -69,9 +62,9 @@ def fill_a_cv(builder: Builder, cv_language: str = "fr") -> None:
                  place="Casablanca, Maroc", start="2010", end="2013", details="")
     builder.save("mother-tongue", mother="ar")
     builder.save("languages/new", language="fr", understand="B1", speak="B1", write="A2")
-    builder.save("digital", data={"pick": ["email", "smartphone"]}, other="Pix")
-    builder.save("licence", data={"pick": ["B", "haccp"]}, vehicle="no")
-    builder.save("skills", data={"pick": ["children", "punctual"]}, other="Couture")
+    builder.save("digital", pick=["email", "smartphone"], other="Pix")
+    builder.save("licence", pick=["B", "haccp"], vehicle="no")
+    builder.save("skills", pick=["children", "punctual"], other="Couture")
     builder.save("interests", interests="Cuisine, marche")
 
 

@@ -9,6 +9,7 @@ Everything lives in the visit's CvDraft and goes with it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,6 @@ from kiosk.cv.models import CvDraft
 from kiosk.cv.photo import read_photo
 from kiosk.cv.sections import (
     CEFR_LEVELS,
-    CV_LANGUAGES,
     JOB_KIND_BY_ID,
     JOB_KINDS,
     LANGUAGE_CODES,
@@ -33,6 +33,7 @@ from kiosk.cv.sections import (
     SKILL_GROUPS,
     Section,
     check,
+    cv_language,
     is_filled,
     next_section,
     previous_section,
@@ -68,12 +69,6 @@ def _section(section_id: str, repeats: bool | None = None) -> Section:
     return section
 
 
-def cv_language(content: dict[str, Any]) -> str:
-    """Return the language the CV is written in."""
-    chosen = content.get("document", {}).get("cv_language")
-    return chosen if chosen in CV_LANGUAGES else CV_LANGUAGES[0]
-
-
 def in_cv_language(content: dict[str, Any]) -> Any:
     """Return a function that translates a message into the CV's language."""
     return translations_for(cv_language(content)).gettext
@@ -85,14 +80,25 @@ def build(draft: CvDraft, content: dict[str, Any] | None = None) -> cv_document.
     return cv_document.CurriculumVitae.from_draft(content, in_cv_language(content), draft.photo)
 
 
-def _language_options() -> list[tuple[str, str]]:
-    shown = current_language().code
+def _language_options() -> tuple[tuple[str, str], ...]:
+    return _language_names(current_language().code)
+
+
+@functools.lru_cache(maxsize=32)
+def _language_names(shown: str) -> tuple[tuple[str, str], ...]:
+    """Return the offered languages named in the screen's language, sorted: the same each time."""
     names = [(code, cv_document.language_name(code, shown)) for code in LANGUAGE_CODES]
-    return sorted(names, key=lambda pair: pair[1].casefold())
+    return tuple(sorted(names, key=lambda pair: pair[1].casefold()))
 
 
 def _errors(problems: dict[str, Problem]) -> dict[str, str]:
     return {name: _(problem.message, **problem.values) for name, problem in problems.items()}
+
+
+def _as_typed(values: dict[str, Any]) -> dict[str, Any]:
+    """Return refused answers as the resident typed them (lists of ticked boxes as checked)."""
+    return {name: request.form.get(name, "") if isinstance(value, str) else value
+            for name, value in values.items()}
 
 
 def _common(section: Section | None, content: dict[str, Any]) -> dict[str, Any]:
@@ -158,9 +164,7 @@ def save(section_id: str) -> BaseResponse:
         return _save_photo(chosen, draft)
     values, problems = check(chosen, request.form, dt.date.today())
     if problems:
-        return _show_section(chosen, draft, values={**values, **{
-            name: request.form.get(name, "") for name in values if isinstance(values[name], str)}},
-            problems=problems, status=422)
+        return _show_section(chosen, draft, values=_as_typed(values), problems=problems, status=422)
     content = draft.content()
     content[chosen.id] = values
     draft.keep(content)
@@ -174,15 +178,16 @@ def _save_photo(chosen: Section, draft: CvDraft) -> BaseResponse:
     try:
         upload = request.files.get("photo")
         data = upload.read(PHOTO_MAX_BYTES + 1) if upload else b""
+        too_big = len(data) > PHOTO_MAX_BYTES
     except RequestEntityTooLarge:
-        data, upload = b"x" * (PHOTO_MAX_BYTES + 1), None
-    if not data:
+        data, too_big = b"", True
+    if too_big:
+        problem = Problem(N_("This file is too big: %(max)d MB at most."),
+                          {"max": PHOTO_MAX_BYTES // (1024 * 1024)})
+    elif not data:
         if request.form.get("skip") == "yes":
             return _go_on(chosen)
         problem = Problem(N_("Choose a photo file first."))
-    elif len(data) > PHOTO_MAX_BYTES:
-        problem = Problem(N_("This file is too big: %(max)d MB at most."),
-                          {"max": PHOTO_MAX_BYTES // (1024 * 1024)})
     else:
         photo = read_photo(data)
         if isinstance(photo, Problem):
@@ -253,16 +258,13 @@ def save_entry(section_id: str, number: int | None = None) -> BaseResponse:
     if number is not None:
         number = _entry_number(chosen, draft, number)
     values, problems = check(chosen, request.form, dt.date.today())
-    entries = draft.content().get(chosen.id, [])
-    if number is None and len(entries) >= LIMITS[chosen.id]:
+    content = draft.content()
+    listed = content.setdefault(chosen.id, [])
+    if number is None and len(listed) >= LIMITS[chosen.id]:
         problems["limit"] = Problem(N_("This list is full: %(max)d at most. Remove one to add another."),
                                     {"max": LIMITS[chosen.id]})
     if problems:
-        kept = {name: request.form.get(name, "") if isinstance(value, str) else value
-                for name, value in values.items()}
-        return _show_entry(chosen, draft, number, kept, problems, status=422)
-    content = draft.content()
-    listed = content.setdefault(chosen.id, [])
+        return _show_entry(chosen, draft, number, _as_typed(values), problems, status=422)
     if number is None:
         listed.append(values)
     else:
@@ -316,7 +318,7 @@ def document(kind: str) -> BaseResponse:
     visit = kiosk_session.current()
     draft = CvDraft.of(visit) if visit else None
     cv = build(draft) if draft else None
-    if draft is None or cv is None or cv.is_empty():
+    if cv is None or cv.is_empty():
         return _show_finish(_draft(), status=422,
                             problem=_("Your CV is empty. Start with your name: the first sections."))
     if kind == "pdf":

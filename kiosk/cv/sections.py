@@ -345,6 +345,12 @@ PICKS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+def cv_language(content: Mapping[str, Any]) -> str:
+    """Return the language a draft's CV is written in (French unless English was chosen)."""
+    chosen = content.get("document", {}).get("cv_language")
+    return chosen if chosen in CV_LANGUAGES else CV_LANGUAGES[0]
+
+
 def next_section(section: Section) -> Section | None:
     """Return the section after this one in the guided order, if any."""
     position = SECTIONS.index(section)
@@ -380,7 +386,8 @@ def check(section: Section, form: Mapping[str, Any], today: dt.date
     if section.picks:
         allowed = dict(PICKS[section.picks])
         ticked = form.getlist("pick") if hasattr(form, "getlist") else form.get("pick", [])
-        values["picks"] = [code for code in allowed if code in set(ticked)]
+        chosen = set(ticked)
+        values["picks"] = [code for code in allowed if code in chosen]
     if section.id in ("experience", "education"):
         _check_period(values, problems)
     if section.id == "experience":
@@ -410,8 +417,6 @@ def _check_period(values: dict[str, Any], problems: dict[str, Problem]) -> None:
 def is_filled(section: Section, answer: Any) -> bool:
     """Tell whether the resident has answered a section."""
     if section.repeats:
-        return bool(answer)
-    if section.id == "photo":
         return bool(answer)
     if not isinstance(answer, dict):
         return False

@@ -22,6 +22,7 @@ from kiosk.cv.sections import (
     LANGUAGE_SKILLS,
     LICENCES,
     SKILLS,
+    cv_language,
 )
 from kiosk.flows.engine import N_, parse_month
 
@@ -66,7 +67,7 @@ class CurriculumVitae:
     def from_draft(cls, content: Mapping[str, Any], translate: Translate, photo: bytes | None = None
                    ) -> CurriculumVitae:
         """Assemble a CV from a draft's sections; `translate` speaks the CV's language."""
-        language = content.get("document", {}).get("cv_language") or "fr"
+        language = cv_language(content)
         layout = content.get("layout") or "classic"
         personal = content.get("personal", {})
         target = content.get("target", {})

@@ -40,7 +40,7 @@ class FlowUse(BaseModel):
         """Record that the resident reached a step (and maybe the end) of a flow.
 
         Showing a step again changes nothing: it is read without taking SQLite's write lock,
-        which would cost a synced commit on every page view.
+        so page views do not queue behind each other and behind writers.
         """
         known = cls.of(session, flow)
         if known is not None and known.version == version and (known.completed or not completed) \
