@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HTMX := static/vendor/htmx.min.js
 # Languages with a catalog; `make translations NEW=ta` starts a new one.
+# The médiateur pages' languages (kiosk/i18n.py STAFF_LANGUAGES; English is the source).
+STAFF_LANGS := fr
 LANGS := $(sort $(patsubst translations/%/LC_MESSAGES,%,$(wildcard translations/*/LC_MESSAGES)) $(NEW))
 PO := $(wildcard translations/*/LC_MESSAGES/*.po)
 MO := $(PO:.po=.mo)
@@ -51,7 +53,11 @@ translations: $(STAMP)
 	$(EXTRACT) --mapping-file babel.cfg --keywords _l --keywords lazy_gettext \
 	  --output-file translations/messages.pot .
 	$(EXTRACT) --mapping-file babel-flows.cfg --output-file translations/flows.pot .
-	for lang in $(filter-out en,$(LANGS)); do for domain in messages flows; do \
+	$(EXTRACT) --mapping-file babel-staff.cfg --keywords _l --keywords lazy_gettext \
+	  --output-file translations/staff.pot .
+	for lang in $(filter-out en,$(LANGS)); do \
+	  domains="messages flows"; case " $(STAFF_LANGS) " in *" $$lang "*) domains="$$domains staff";; esac; \
+	  for domain in $$domains; do \
 	  if [ -f translations/$$lang/LC_MESSAGES/$$domain.po ]; then \
 	    $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D $$domain \
 	      -i translations/$$domain.pot -d translations -l $$lang; \

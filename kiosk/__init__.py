@@ -38,13 +38,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
 
-    from kiosk import cv, flows, practice, resident, sites
+    from kiosk import cv, flows, mediation, practice, resident, sites
 
     resident.init_app(app)
     flows.init_app(app)
     practice.init_app(app)
     cv.init_app(app)
     sites.init_app(app)
+    mediation.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -63,6 +64,10 @@ def serve(app: Flask) -> None:
 
     config = app.config
     print(f"Kiosque ({config['KIOSK_ROLE']}) on http://{config['KIOSK_HOST']}:{config['KIOSK_PORT']}/")
+    if config["KIOSK_DEMO"]:
+        from kiosk import demo
+
+        print(demo.banner())
     waitress_serve(
         app,
         host=config["KIOSK_HOST"],

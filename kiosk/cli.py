@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from kiosk import backups, db
 
-kiosk_cli = AppGroup("kiosk", help="Kiosque administration: backups, restore, browser policy.")
+kiosk_cli = AppGroup("kiosk", help="Kiosque administration: accounts, backups, restore, browser policy.")
 
 
 def _sqlite_file() -> Path:
@@ -66,6 +66,33 @@ def browser_policy_command(site_url: str, browser: str) -> None:
 
     policy = browser_policy(browser, site_url, official_hosts(library().flows.values()))
     click.echo(json.dumps(policy, indent=2))
+
+
+@kiosk_cli.command("create-admin")
+@click.option("--login", prompt=True, help="The admin's login.")
+@click.option("--name", prompt=True, help="The admin's name, as shown to colleagues.")
+@click.option("--role", type=click.Choice(["site_admin", "central_admin"]), default="site_admin",
+              show_default=True)
+@click.password_option(help="At least 10 characters (asked twice when not given).")
+def create_admin_command(login: str, name: str, role: str, password: str) -> None:
+    """Create the first admin account; admins then create médiateur accounts on the web."""
+    from kiosk.mediation import accounts
+
+    try:
+        account = accounts.create_account(login, name, password, role, by="cli")
+    except accounts.AccountError as error:
+        reasons = {"taken": "this login is already used", "short": "the password needs 10 characters",
+                   "login": "the login must be 1 to 80 characters without spaces", "role": "unknown role"}
+        raise click.ClickException(reasons[str(error)]) from error
+    click.echo(f"account {account.login} ({account.role}) created")
+
+
+@kiosk_cli.command("purge")
+def purge_command() -> None:
+    """Purge followed beneficiaries past KIOSK_RETENTION_DAYS now (the janitor does it daily)."""
+    from kiosk.mediation.views import purge_expired
+
+    click.echo(f"{purge_expired()} beneficiaries purged")
 
 
 def init_app(app: Flask) -> None:

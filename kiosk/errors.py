@@ -9,6 +9,7 @@ from kiosk.render import render
 
 MESSAGES = {
     400: (_l("Something went wrong"), _l("Go back and try again.")),
+    403: (_l("Not available here"), _l("You cannot open this page from here.")),
     404: (_l("Page not found"), _l("This page does not exist.")),
     405: (_l("Something went wrong"), _l("Go back and try again.")),
     413: (

@@ -14,7 +14,16 @@ from werkzeug.routing import BaseConverter
 
 # Source strings are written in English: `en` needs no catalog.
 SOURCE_LANGUAGE = "en"
-DOMAINS = ("messages", "flows")
+# messages: what residents read; flows: the guides' content; staff: the médiateur pages.
+DOMAINS = ("messages", "flows", "staff")
+# The médiateur pages are offered in these languages only (French first); residents' in all.
+STAFF_LANGUAGES = ("fr", "en")
+
+
+def domain_languages(domain: str, configured: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the languages that need a catalog of a domain (never the source language)."""
+    codes = STAFF_LANGUAGES if domain == "staff" else configured
+    return tuple(code for code in codes if code != SOURCE_LANGUAGE)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ from flask import Flask, Response, current_app, g, make_response, render_templat
 from kiosk.security import csrf_token
 
 KEPT_PAGES_MAX = 256
+# Elements that ask the server again by themselves every few seconds (htmx sends their id in
+# HX-Trigger): their answers are not pages of their own, and they do not count as someone's activity.
+POLLING_ELEMENTS = frozenset({"board", "help-state"})
 # Unguessable, so no page content can contain it by chance.
 TOKEN_PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(16)}"
 
@@ -69,6 +72,11 @@ def wants_fragment() -> bool:
     )
 
 
+def is_polling() -> bool:
+    """Tell whether the current request is a page part asking again by itself."""
+    return request.headers.get("HX-Trigger") in POLLING_ELEMENTS
+
+
 def fragment_of(page: str) -> str:
     """Return the fragment template of a page: `area/page.html` -> `area/_page.html`."""
     folder, _, name = page.rpartition("/")
@@ -108,7 +116,7 @@ def render(page: str, status: int = 200, keep: bool | Hashable = False, **contex
             else render_template(template, **context))
     response = make_response(html, status)
     response.vary.add("HX-Request")
-    if fragment and request.method == "GET" and status == 200:
+    if fragment and request.method == "GET" and status == 200 and not is_polling():
         # The fragment stands for a page of its own: its URL goes into the history.
         response.headers["HX-Push-Url"] = here()
     return response

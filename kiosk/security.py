@@ -35,9 +35,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def set_cookie_later(name: str, value: str | None) -> None:
-    """Set (or, with None, delete) a cookie on the response to this request."""
-    g.setdefault("cookies_to_set", {})[name] = value
+def set_cookie_later(name: str, value: str | None, max_age: int | None = None) -> None:
+    """Set (or, with None, delete) a cookie on the response to this request.
+
+    Without max_age the cookie lasts as long as the browser (a kiosk's profile is wiped at start).
+    """
+    g.setdefault("cookies_to_set", {})[name] = (value, max_age)
 
 
 def _sign(nonce: str) -> str:
@@ -87,11 +90,11 @@ def add_headers(response: Response) -> Response:
     if response.mimetype == "text/html":
         headers["Cache-Control"] = "no-store"
     secure = current_app.config["KIOSK_HTTPS"]
-    for name, value in g.get("cookies_to_set", {}).items():
+    for name, (value, max_age) in g.get("cookies_to_set", {}).items():
         if value is None:
             response.delete_cookie(name, httponly=True, samesite="Lax", secure=secure)
         else:
-            response.set_cookie(name, value, httponly=True, samesite="Lax", secure=secure)
+            response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="Lax", secure=secure)
     return response
 
 

@@ -116,6 +116,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("KIOSK_BACKUP_KEEP", "14", "How many backups `flask kiosk backup` keeps (the newest).",
             _positive_int),
+    Setting("KIOSK_STAFF_SESSION_HOURS", "10",
+            "Hours after which a médiateur must log in again, even if active.", _positive_int),
+    Setting("KIOSK_STAFF_IDLE_MINUTES", "60",
+            "Minutes without a page view after which a médiateur is logged out.", _positive_int),
+    Setting(
+        "KIOSK_RETENTION_DAYS",
+        "730",
+        "Days without any activity after which a followed beneficiary is purged by the janitor.",
+        _positive_int,
+    ),
     Setting(
         "KIOSK_DEMO",
         "false",

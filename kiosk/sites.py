@@ -1,13 +1,18 @@
-"""The site (lieu de médiation): one row on a site server, every site on central."""
+"""The site (lieu de médiation): one row on a site server, every site on central; its kiosks."""
 from __future__ import annotations
 
+import hashlib
+import secrets
 from typing import Any
 
-from flask import Flask
-from peewee import CharField
+from flask import Flask, g, request
+from peewee import BooleanField, CharField, DateTimeField
 
 from kiosk import render
-from kiosk.db import BaseModel, database, write
+from kiosk.db import BaseModel, Lookup, database, utcnow, write
+from kiosk.security import set_cookie_later
+
+DEVICE_COOKIE = "kiosk_device"
 
 # The site's row, per database: read on every page, changed almost never.
 _this_site: dict[int, Site | None] = {}
@@ -43,6 +48,57 @@ class Site(BaseModel):
             )
         _this_site.clear()
         return site
+
+
+class Kiosk(BaseModel):
+    """A registered terminal (poste) of the site: a label, set once on the device by an admin.
+
+    Its device key is shown once, when the admin registers it; only the key's hash is stored.
+    The kiosk launcher opens `/<lang>/mediation/device/<key>` at each start (its profile is
+    wiped, so the key lives in the launcher's settings), which marks the browser as that kiosk.
+    """
+
+    label = CharField(unique=True, max_length=80)
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField()
+    last_seen = DateTimeField(null=True)
+    retired = BooleanField(default=False)
+
+
+_kiosk_by_token = Lookup(Kiosk, Kiosk.token_hash)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_kiosk(label: str) -> tuple[Kiosk, str]:
+    """Register a kiosk; return it and its device key (shown once: only its hash is kept)."""
+    key = secrets.token_urlsafe(24)
+    with write():
+        kiosk = Kiosk.create(label=label, token_hash=_digest(key), created_at=utcnow())
+    return kiosk, key
+
+
+def register_device(key: str) -> Kiosk | None:
+    """Mark this browser as the kiosk a device key belongs to, for as long as it runs."""
+    kiosk = _kiosk_by_token(_digest(key))
+    if kiosk is None or kiosk.retired:
+        return None
+    with write():
+        Kiosk.update(last_seen=utcnow()).where(Kiosk.id == kiosk.id).execute()
+    g.device_kiosk = kiosk
+    set_cookie_later(DEVICE_COOKIE, key)
+    return kiosk
+
+
+def device_kiosk() -> Kiosk | None:
+    """Return the registered kiosk this browser is, if it is one."""
+    if "device_kiosk" not in g:
+        token = request.cookies.get(DEVICE_COOKIE)
+        kiosk = _kiosk_by_token(_digest(token)) if token else None
+        g.device_kiosk = kiosk if kiosk is not None and not kiosk.retired else None
+    return g.device_kiosk
 
 
 def init_app(app: Flask) -> None:

@@ -1,12 +1,14 @@
 """Resident blueprint: language chooser, home, kiosk session (preferences, idle, end), help calls."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, Flask, Response, current_app, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from kiosk.db import utcnow
 from kiosk.i18n import configured
-from kiosk.render import here, render, vary_kept_pages_by
+from kiosk.render import here, is_polling, render, vary_kept_pages_by
 from kiosk.resident import session as kiosk_session
 from kiosk.resident.models import TEXT_SIZES
 
@@ -16,6 +18,8 @@ bp = Blueprint("resident", __name__)
 RESIDENT_AREAS = frozenset({"resident", "flows", "practice", "cv"})
 # Pages that a waiting kiosk reaches by itself: they must not count as the resident's activity.
 PASSIVE_ENDPOINTS = frozenset({"resident.idle", "resident.timeout"})
+# A médiateur's answer shows on the kiosk for this long.
+ANSWER_SHOWN = dt.timedelta(minutes=15)
 
 
 def safe_next(value: str | None, default: str | None = None) -> str:
@@ -45,7 +49,8 @@ def load_visit() -> BaseResponse | None:
     """Find the resident's kiosk session; after an idle timeout, start again at the chooser."""
     if request.blueprint not in RESIDENT_AREAS:
         return None
-    alive = kiosk_session.load(touch=request.endpoint not in PASSIVE_ENDPOINTS)
+    passive = request.endpoint in PASSIVE_ENDPOINTS or is_polling()
+    alive = kiosk_session.load(touch=not passive)
     if not alive and request.endpoint != "resident.chooser":
         return redirect(url_for("resident.chooser"))
     return None
@@ -136,7 +141,9 @@ def call_help() -> BaseResponse:
 def help() -> Response:
     """Show whether a médiateur has been called, with a way to call or to cancel."""
     visit = kiosk_session.current()
-    call = visit.open_help_call() if visit else None
+    call = visit.latest_help_call() if visit else None
+    if call is not None and call.answered_at is not None and utcnow() - call.answered_at > ANSWER_SHOWN:
+        call = None
     return render("resident/help.html", call=call, back=safe_next(request.args.get("next")))
 
 

@@ -1,12 +1,18 @@
-"""A resident's anonymous visit (KioskSession) and the help calls made from it."""
+"""A resident's anonymous visit (KioskSession), the help calls made from it, and what remains of it.
+
+When a visit ends, only a VisitSummary stays for the médiateur: the kiosk, the language and the
+flows used (never an answer), so an accompaniment's report can start from it.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from kiosk.db import BaseModel, Lookup, utcnow, write
+from kiosk.sites import Kiosk
 
 TEXT_SIZES = (0, 1, 2)  # A, A+, A++
 
@@ -25,13 +31,15 @@ class KioskSession(BaseModel):
     high_contrast = BooleanField(default=False)
     created_at = DateTimeField(index=True)
     last_seen = DateTimeField(index=True)
+    kiosk = ForeignKeyField(Kiosk, null=True, on_delete="SET NULL")
 
     @classmethod
-    def start(cls, token: str, language: str) -> KioskSession:
-        """Record a new visit under the hash of its cookie token."""
+    def start(cls, token: str, language: str, kiosk: Kiosk | None = None) -> KioskSession:
+        """Record a new visit under the hash of its cookie token, at a registered kiosk or not."""
         now = utcnow()
         with write():
-            return cls.create(id=token_key(token), language=language, created_at=now, last_seen=now)
+            return cls.create(id=token_key(token), language=language, created_at=now, last_seen=now,
+                              kiosk=kiosk.id if kiosk else None)
 
     @classmethod
     def for_token(cls, token: str) -> KioskSession | None:
@@ -61,6 +69,7 @@ class KioskSession(BaseModel):
     def wipe(self) -> None:
         """Delete this visit and what hangs on it (secure_delete overwrites it on disk)."""
         with write():
+            VisitSummary.keep([self.id])
             HelpCall.update(session=None).where(HelpCall.session == self.id).execute()
             KioskSession.delete().where(KioskSession.id == self.id).execute()
 
@@ -71,6 +80,7 @@ class KioskSession(BaseModel):
         age_limit = now - dt.timedelta(seconds=max_seconds)
         stale = cls.select(cls.id).where((cls.last_seen < idle_limit) | (cls.created_at < age_limit))
         with write():
+            VisitSummary.keep([row.id for row in stale])
             HelpCall.update(session=None).where(HelpCall.session.in_(stale)).execute()
             return cls.delete().where(cls.id.in_(stale)).execute()
 
@@ -86,6 +96,15 @@ class KioskSession(BaseModel):
             .first()
         )
 
+    def latest_help_call(self) -> HelpCall | None:
+        """Return this visit's last help call not withdrawn: waiting, or answered (someone comes)."""
+        return (
+            HelpCall.select()
+            .where((HelpCall.session == self.id) & HelpCall.cancelled_at.is_null())
+            .order_by(HelpCall.created_at.desc(), HelpCall.id.desc())
+            .first()
+        )
+
     def call_for_help(self, page: str) -> HelpCall:
         """Ask a médiateur to come, once: a second call while one waits returns the first."""
         with write():
@@ -93,7 +112,8 @@ class KioskSession(BaseModel):
             if waiting is not None:
                 return waiting
             return HelpCall.create(
-                session=self.id, language=self.language, page=page[:500], created_at=utcnow()
+                session=self.id, language=self.language, page=page[:500], created_at=utcnow(),
+                kiosk=self.kiosk_id,
             )
 
 
@@ -108,7 +128,9 @@ class HelpCall(BaseModel):
     page = CharField(max_length=500)
     created_at = DateTimeField(index=True)
     answered_at = DateTimeField(null=True)
+    answered_by = CharField(max_length=120, null=True)
     cancelled_at = DateTimeField(null=True)
+    kiosk = ForeignKeyField(Kiosk, null=True, on_delete="SET NULL")
 
     @classmethod
     def waiting(cls) -> list[HelpCall]:
@@ -123,3 +145,50 @@ class HelpCall(BaseModel):
         """Withdraw the call: the resident no longer needs help."""
         with write():
             HelpCall.update(cancelled_at=utcnow()).where(HelpCall.id == self.id).execute()
+
+    def answer(self, who: str) -> bool:
+        """Tell the kiosk that a médiateur is coming; False if the call was withdrawn or answered."""
+        with write():
+            changed = (HelpCall.update(answered_at=utcnow(), answered_by=who[:120])
+                       .where((HelpCall.id == self.id) & HelpCall.answered_at.is_null()
+                              & HelpCall.cancelled_at.is_null())
+                       .execute())
+        return bool(changed)
+
+
+class VisitSummary(BaseModel):
+    """What remains of a finished visit for the médiateur: kiosk, language, flows, never answers."""
+
+    kiosk = ForeignKeyField(Kiosk, null=True, on_delete="SET NULL")
+    language = CharField(max_length=8)
+    flows = TextField(default="[]")  # ["caf-housing-aid@3", …]
+    started_at = DateTimeField()
+    ended_at = DateTimeField(index=True)
+
+    def flow_ids(self) -> list[str]:
+        """Return the flows used, as `flow@version`."""
+        return list(json.loads(self.flows))
+
+    @classmethod
+    def keep(cls, session_ids: list[str]) -> None:
+        """Summarise visits about to be wiped, those that used a flow (inside the wipe's transaction)."""
+        from kiosk.flows.models import FlowUse
+
+        if not session_ids:
+            return
+        used: dict[str, list[str]] = {}
+        for use in (FlowUse.select(FlowUse.session, FlowUse.flow, FlowUse.version)
+                    .where(FlowUse.session.in_(session_ids)).order_by(FlowUse.started_at)):
+            used.setdefault(use.session_id, []).append(f"{use.flow}@{use.version}")
+        if not used:
+            return
+        now = utcnow()
+        for visit in KioskSession.select().where(KioskSession.id.in_(list(used))):
+            cls.create(kiosk=visit.kiosk_id, language=visit.language, flows=json.dumps(used[visit.id]),
+                       started_at=visit.created_at, ended_at=now)
+
+    @classmethod
+    def forget_before(cls, limit: dt.datetime) -> int:
+        """Delete the summaries of visits ended before a time; return how many."""
+        with write():
+            return cls.delete().where(cls.ended_at < limit).execute()

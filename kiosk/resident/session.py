@@ -12,6 +12,7 @@ import time
 
 from flask import current_app, g, request
 
+from kiosk import sites
 from kiosk.db import utcnow
 from kiosk.resident.models import KioskSession
 from kiosk.security import rotate_csrf, set_cookie_later
@@ -57,7 +58,7 @@ def ensure() -> KioskSession:
     visit = current()
     if visit is None:
         token = secrets.token_urlsafe(32)
-        visit = KioskSession.start(token, g.lang)
+        visit = KioskSession.start(token, g.lang, kiosk=sites.device_kiosk())
         set_cookie_later(COOKIE, token)
         g.kiosk_session = visit
     return visit
