@@ -553,3 +553,67 @@ def test_demo_data_has_a_médiateur_account(tmp_path, font_cache) -> None:
         assert person.log_in(password=demo.DEMO_PASSWORD).status_code == 303
     finally:
         database.close()
+
+
+# Pass conflicts reported by the Métropole's ledger ---------------------------------------------------
+
+def test_a_pass_conflict_shows_on_the_home_until_resolved(app: Flask, staff: Staff) -> None:
+    staff.report(pass_numbers="40000001")
+    with app.app_context(), write():
+        Redemption.update(status="conflict", conflict="déjà utilisé le 03/11/2026 à Saint-Denis").execute()
+    home = staff.get("").get_data(as_text=True)
+    assert "40000001" in home and "déjà utilisé le 03/11/2026 à Saint-Denis" in home
+    with app.app_context():
+        redemption_id = Redemption.get().id
+    assert staff.post(f"passes/{redemption_id}/resolve", note="vu avec Mme").status_code == 303
+    assert "40000001" not in staff.get("").get_data(as_text=True)
+    with app.app_context():
+        entry = JournalEntry.get(JournalEntry.action == "pass.conflict_resolved")
+        assert json.loads(entry.detail) == {"note": "vu avec Mme"}
+
+
+def test_an_edit_journals_the_fields_it_changed(app: Flask, staff: Staff) -> None:
+    staff.report(pass_numbers="40000002")
+    with app.app_context():
+        activity_id = Activity.get().id
+    form = _edit_form(staff, activity_id)
+    staff.post(f"activities/{activity_id}", **form, pass_numbers="40000003", pass_year=str(TODAY.year),
+               pass_value="10")
+    with app.app_context():
+        detail = json.loads(JournalEntry.get(JournalEntry.action == "activity.update").detail)
+        assert detail["fields"] == ["duration", "themes"]
+        assert detail["passes_added"] == ["40000003"] and detail["passes_removed"] == ["40000002"]
+        assert Redemption.get(Redemption.number == "40000002").cancelled_at is not None
+
+
+NASTY = ["", " ", "0", "-1", "1e9", "99999999999999999999999", "2026-02-30", "٣٠", "<script>", "\x00",
+         "' OR 1=1 --", "é" * 5000, "autre", "collectif", "pass_numerique", "parcours"]
+
+
+@pytest.mark.parametrize("value", NASTY, ids=range(len(NASTY)))
+def test_garbage_in_every_field_is_refused_or_saved_never_a_500(app: Flask, staff: Staff, value: str) -> None:
+    fields = ["type", "date", "duration", "duration_custom", "place", "place_insee", "equipment", "themes",
+              "admin_themes", "autonomy", "demarche", "redirected", "redirection", "notes", "followed",
+              "pseudonym", "genre", "tranche_age", "statut", "commune_insee", "social_housing",
+              "bailleur", "qpv", "title", "level", "p.total", "p.genre.feminin", "prescriber",
+              "prescriber_name", "funding", "close_parcours", "pass_numbers", "pass_year",
+              "pass_value", "pass_book", "flows", "version"]
+    for name in fields:
+        response = staff.report(**{name: value})
+        assert response.status_code in (303, 422), (name, value, response.status_code)
+    for path in ("activities?start={v}&end={v}&type={v}&theme={v}&mediator={v}&page={v}",
+                 "stats?start={v}&end={v}", "passes?month={v}", "beneficiaries?id={v}",
+                 "activities.csv?start={v}&sep={v}", "activities/new?duplicate={v}",
+                 "activities/new?visit={v}"):
+        response = staff.get(path.format(v=value[:200]))
+        assert response.status_code in (200, 404), (path, value, response.status_code)
+
+
+@pytest.mark.parametrize("path", ["calls/99999999999999999999999/answer", "calls/0/answer",
+                                  "accounts/99999999999999999999/active",
+                                  "kiosks/99999999999999999999/retire"])
+def test_row_numbers_too_large_for_sqlite_are_a_404(app: Flask, path: str, client: FlaskClient) -> None:
+    make_account(app, "admin", "site_admin")
+    admin = Staff(client, "admin")
+    admin.log_in()
+    assert admin.post(path).status_code == 404

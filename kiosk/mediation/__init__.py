@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from typing import Any
 
 from flask import Blueprint, Flask, g, redirect, request
 from werkzeug.exceptions import Forbidden
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response as BaseResponse
 
 from kiosk import sites
@@ -68,10 +70,18 @@ def run_janitor(now: float | None = None) -> None:
         _janitor_lock.release()
 
 
+class RowConverter(IntegerConverter):
+    """`<row:…>`: a row number that fits SQLite's 64-bit integers (a larger one is a 404)."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=1, max=2**63 - 1)
+
+
 def init_app(app: Flask) -> None:
     """Register the médiateur pages and their template helpers."""
     from kiosk.mediation import admin, board, charts, views  # noqa: F401  (routes)
 
+    app.url_map.converters["row"] = RowConverter
     app.register_blueprint(bp)
     app.jinja_env.globals.update(
         staff_account=accounts.current_account, bar_chart=charts.bar_chart,

@@ -360,8 +360,12 @@ def save(data: ActivityInput, good_passes: list[str], by: Mediator,
         values["parcours"] = _parcours(data, beneficiary, day) if beneficiary else None
         if activity is None:
             activity = Activity.create(mediator=by.id, version=1, created_at=now, **values)
-            action = "activity.create"
+            action, fields = "activity.create", []
         else:
+            before = Activity.get_by_id(activity.id)
+            fields = sorted(name for name, value in values.items() if name != "updated_at"
+                            and _stored(getattr(before, f"{name}_id" if name in ("beneficiary", "parcours")
+                                                else name)) != _stored(value))
             changed = (Activity.update(version=Activity.version + 1, **values)
                        .where((Activity.id == activity.id) & (Activity.version == data.version)
                               & Activity.deleted_at.is_null())
@@ -373,9 +377,14 @@ def save(data: ActivityInput, good_passes: list[str], by: Mediator,
         numbers = good_passes if data.funding == "pass_numerique" else []
         added, removed = _sync_redemptions(activity, numbers, data, now)
         JournalEntry.write(by.login, action, activity.id, version=activity.version,
-                           passes_added=added, passes_removed=removed)
+                           passes_added=added, passes_removed=removed,
+                           **({"fields": fields} if action == "activity.update" else {}))
         OutboxItem.put("activity", activity.id, activity.version, payload(activity))
     return activity
+
+
+def _stored(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _beneficiary(data: ActivityInput, day: dt.date, now: dt.datetime) -> Beneficiary:

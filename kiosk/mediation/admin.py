@@ -49,7 +49,7 @@ def account_list() -> BaseResponse:
         Mediator.name)), errors=errors, typed=typed)
 
 
-@bp.post("/accounts/<int:account_id>/active")
+@bp.post("/accounts/<row:account_id>/active")
 @admin_required
 def account_active(account_id: int) -> BaseResponse:
     """Turn an account off (its sessions end) or back on."""
@@ -64,7 +64,7 @@ def account_active(account_id: int) -> BaseResponse:
     return redirect(url_for("mediation.account_list"), 303)
 
 
-@bp.post("/accounts/<int:account_id>/password")
+@bp.post("/accounts/<row:account_id>/password")
 @admin_required
 def account_password(account_id: int) -> BaseResponse:
     """Give an account a new password (its sessions end)."""
@@ -131,7 +131,7 @@ def kiosk_list() -> BaseResponse:
                   base_url=request.host_url.rstrip("/"))
 
 
-@bp.post("/kiosks/<int:kiosk_id>/retire")
+@bp.post("/kiosks/<row:kiosk_id>/retire")
 @admin_required
 def kiosk_retire(kiosk_id: int) -> BaseResponse:
     """Stop recognising a kiosk (lost, replaced): its key no longer works."""
@@ -148,7 +148,7 @@ def kiosk_retire(kiosk_id: int) -> BaseResponse:
 @admin_required
 def journal() -> Response:
     """Who changed what, newest first."""
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(max(1, request.args.get("page", 1, type=int)), 10**6)
     query = JournalEntry.select().order_by(JournalEntry.at.desc(), JournalEntry.id.desc())
     total = query.count()
     entries = list(query.paginate(page, JOURNAL_PAGE))

@@ -81,7 +81,7 @@ def board() -> Response:
     return render("mediation/board.html", **_board_context())
 
 
-@bp.post("/calls/<int:call_id>/answer")
+@bp.post("/calls/<row:call_id>/answer")
 @login_required
 def answer_call(call_id: int) -> BaseResponse:
     """Tell the kiosk that a médiateur is coming."""

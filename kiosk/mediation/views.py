@@ -164,8 +164,17 @@ def _filters() -> dict[str, Any]:
         "type": args.get("type") if args.get("type") in vocab.ACTIVITY_TYPES.codes() else "",
         "theme": args.get("theme") if args.get("theme") in vocab.THEMES.codes() + vocab.ADMIN_THEMES.codes()
         else "",
-        "mediator": args.get("mediator", type=int),
+        "mediator": row_id(args.get("mediator")),
     }
+
+
+def row_id(raw: str | None) -> int | None:
+    """Return a row number read from the URL, or None if it cannot be one (SQLite's 64 bits)."""
+    try:
+        value = int(raw or "")
+    except ValueError:
+        return None
+    return value if 0 < value < 2**63 else None
 
 
 def _date(raw: str | None) -> dt.date | None:
@@ -197,7 +206,7 @@ def filtered_activities(filters: dict[str, Any]) -> Any:
 def activity_list() -> Response:
     """List the activities, filtered and paginated."""
     filters = _filters()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(max(1, request.args.get("page", 1, type=int)), 10**6)
     query = filtered_activities(filters)
     total = query.count()
     rows = list(query.paginate(page, PAGE_SIZE))
@@ -239,7 +248,7 @@ def activity_new() -> BaseResponse:
         data = activities.as_input(source)
         data.date, data.version, data.pass_numbers = today().isoformat(), 0, ""
         data.pseudonym = data.pseudonym if data.followed == "oui" else ""
-    visit_id = request.args.get("visit", type=int)
+    visit_id = row_id(request.args.get("visit"))
     if visit_id:
         from kiosk.mediation.prefill import from_visit
 
