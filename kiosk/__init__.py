@@ -46,6 +46,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cv.init_app(app)
     sites.init_app(app)
     mediation.init_app(app)
+    if app.config["KIOSK_ROLE"] == "central":
+        from kiosk import central
+
+        central.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -68,6 +72,11 @@ def serve(app: Flask) -> None:
         from kiosk import demo
 
         print(demo.banner())
+    if config["KIOSK_ROLE"] == "site":
+        from kiosk.sync import start_scheduler
+
+        if start_scheduler(app):
+            print(f"Sync to {config['KIOSK_SYNC_URL']} every {config['KIOSK_SYNC_INTERVAL']} s")
     waitress_serve(
         app,
         host=config["KIOSK_HOST"],

@@ -95,6 +95,112 @@ def purge_command() -> None:
     click.echo(f"{purge_expired()} beneficiaries purged")
 
 
+@kiosk_cli.command("sync")
+def sync_command() -> None:
+    """Send the waiting records to central now (the server also does it every KIOSK_SYNC_INTERVAL)."""
+    from kiosk.sync import sync_now
+    from kiosk.sync.client import queue_depth
+
+    report = sync_now(current_app)
+    if report is None:
+        raise click.ClickException("no sync configured: set KIOSK_SYNC_URL, KIOSK_SYNC_SITE, KIOSK_SYNC_KEY")
+    click.echo(f"sent {report.sent}, acknowledged {report.acked}, conflicts {report.conflicts}, "
+               f"rejected {report.rejected}; still waiting: {queue_depth()}")
+    if not report.ok:
+        raise click.ClickException(report.error)
+
+
+site_cli = AppGroup("site", help="Central: the sites allowed to sync, and their keys.")
+
+
+def _central_only() -> None:
+    if current_app.config["KIOSK_ROLE"] != "central":
+        raise click.ClickException("this command runs on the central server (KIOSK_ROLE=central)")
+
+
+def _print_credentials(site_id: str, key: str) -> None:
+    click.echo("Give these to the site (in its /etc/kiosque/kiosque.env); the key is not shown again:")
+    click.echo(f"KIOSK_SYNC_SITE={site_id}")
+    click.echo(f"KIOSK_SYNC_KEY={key}")
+
+
+@site_cli.command("add")
+@click.option("--code", required=True, help="A short code, e.g. montreuil-mediatheque.")
+@click.option("--name", required=True)
+@click.option("--commune", required=True)
+@click.option("--insee", required=True, help="The commune's INSEE code, e.g. 93048.")
+@click.option("--siret", default="", help="The structure's SIRET (14 digits).")
+def site_add_command(code: str, name: str, commune: str, insee: str, siret: str) -> None:
+    """Register a site and print its credentials once."""
+    from kiosk.central import registry
+
+    _central_only()
+    try:
+        site, key = registry.add_site(code, name, commune, insee, siret)
+    except registry.RegistryError as error:
+        raise click.ClickException(str(error)) from error
+    _print_credentials(site.id, key)
+
+
+@site_cli.command("rotate")
+@click.argument("code")
+def site_rotate_command(code: str) -> None:
+    """Give a site a new key (the old one stops working) and print it once."""
+    from kiosk.central import registry
+
+    _central_only()
+    try:
+        site, key = registry.rotate(code)
+    except registry.RegistryError as error:
+        raise click.ClickException(str(error)) from error
+    _print_credentials(site.id, key)
+
+
+@site_cli.command("revoke")
+@click.argument("code")
+@click.option("--undo", is_flag=True, help="Accept the site again.")
+def site_revoke_command(code: str, undo: bool) -> None:
+    """Refuse everything a site sends (or accept it again with --undo)."""
+    from kiosk.central import registry
+
+    _central_only()
+    try:
+        site = registry.set_revoked(code, not undo)
+    except registry.RegistryError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{site.code}: {'revoked' if site.revoked else 'accepted'}")
+
+
+@site_cli.command("list")
+def site_list_command() -> None:
+    """List the registered sites."""
+    from kiosk.central.models import CentralSite
+
+    _central_only()
+    for site in CentralSite.select().order_by(CentralSite.code):
+        state = "revoked" if site.revoked else "active"
+        click.echo(f"{site.code}\t{site.name}\t{site.commune} ({site.insee})\t{state}\t"
+                   f"last sync: {site.last_sync_at or 'never'}")
+
+
+@kiosk_cli.command("import-passes")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_passes_command(path: Path) -> None:
+    """Central: import issued pass books from a CSV (carnet;premier;dernier;…)."""
+    from kiosk.central.ledger import import_books
+
+    _central_only()
+    result = import_books(path.read_text(encoding="utf-8"))
+    for line, problem in result.errors[:50]:
+        click.echo(f"line {line}: {problem}", err=True)
+    if result.errors:
+        raise click.ClickException(f"{len(result.errors)} rows refused; nothing imported")
+    click.echo(f"{result.books} books, {result.cheques} cheques imported")
+
+
+kiosk_cli.add_command(site_cli)
+
+
 def init_app(app: Flask) -> None:
     """Add the `kiosk` command group to `flask`."""
     app.cli.add_command(kiosk_cli)

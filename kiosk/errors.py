@@ -1,7 +1,7 @@
 """Readable error pages in the visitor's language, with a way home; never a bare 500."""
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from kiosk.i18n import lazy_gettext as _l
@@ -27,7 +27,11 @@ EXPIRED = (_l("This page has expired"), _l("Go back, reload the page and try aga
 
 
 def error_page(error: HTTPException) -> Response:
-    """Render an HTTP error as a page a resident can read and leave."""
+    """Render an HTTP error as a page a resident can read and leave (as JSON for the API)."""
+    if request.path.startswith("/api/"):
+        from kiosk.central.api import api_error
+
+        return api_error(error)
     status = error.code or 500
     title, message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     if status == 400 and error.description == "csrf":

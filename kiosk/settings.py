@@ -38,6 +38,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError(f"expected 0 or more, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     """One KIOSK_* environment variable: its default (as text), what it means, how to parse it."""
@@ -126,6 +133,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Days without any activity after which a followed beneficiary is purged by the janitor.",
         _positive_int,
     ),
+    Setting("KIOSK_SYNC_URL", "", "Central server's address (e.g. `https://kiosque.metropole.example`); "
+            "empty: no sync."),
+    Setting("KIOSK_SYNC_SITE", "", "This site's id at central (printed by `flask kiosk site add`)."),
+    Setting("KIOSK_SYNC_KEY", "", "This site's signing key (printed once by `flask kiosk site add`)."),
+    Setting("KIOSK_SYNC_INTERVAL", "300",
+            "Seconds between two syncs by the server's own scheduler; 0 leaves it to `flask kiosk sync`.",
+            _non_negative_int),
     Setting(
         "KIOSK_DEMO",
         "false",

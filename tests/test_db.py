@@ -1,14 +1,10 @@
 """The database: pragmas once per connection, one connection per thread, migrations, PostgreSQL."""
 from __future__ import annotations
 
-import os
 import shutil
 import threading
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from peewee import SqliteDatabase
 
@@ -18,8 +14,6 @@ from kiosk.db import database
 from kiosk.flows.models import FlowUse
 from kiosk.resident.models import HelpCall, KioskSession
 from tests.conftest import Resident, csrf_of
-
-ADMIN_URL = os.environ.get("KIOSK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def test_sqlite_pragmas_are_set_on_each_connection(app) -> None:
@@ -86,22 +80,6 @@ def test_migrations_build_the_same_tables_as_the_models(app) -> None:
     for model in (Site, KioskSession, HelpCall, FlowUse, CvDraft):
         columns = {column.name for column in database.get_columns(model._meta.table_name)}
         assert columns == {field.column_name for field in model._meta.sorted_fields}
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    name = f"kiosk_test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True)
-    except psycopg.OperationalError as error:
-        pytest.fail(f"PostgreSQL is not reachable at {ADMIN_URL}: {error}")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        database.close()
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.mark.postgres

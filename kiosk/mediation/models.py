@@ -174,10 +174,13 @@ class OutboxItem(BaseModel):
     version = IntegerField(default=1)
     payload = TextField()
     created_at = DateTimeField()
-    state = CharField(max_length=12, default="pending", index=True)  # pending | in_flight | acked
+    # pending, then in_flight (in a batch, same key on every retry), then acked, or rejected /
+    # conflict (central refused it: shown to médiateurs, never retried).
+    state = CharField(max_length=12, default="pending", index=True)
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(null=True)
     acked_at = DateTimeField(null=True)
+    batch = CharField(max_length=36, null=True, index=True)  # the batch it is in flight in
 
     @classmethod
     def put(cls, kind: str, record_id: str, version: int, payload: dict[str, Any]) -> OutboxItem:

@@ -1,0 +1,206 @@
+"""Receiving a batch: each item checked and stored, its status decided, all in one transaction.
+
+Activities: a new id is created; the same version with the same content is a duplicate; a
+newer version becomes the latest (history kept); an older or equal version with other content
+is a conflict (the site edited from a version central no longer holds: nothing is overwritten).
+Redemptions: the pass ledger accepts a cheque from an issued book, within its validity, not
+already redeemed; otherwise the redemption is recorded as a conflict, with where and when the
+first redemption happened. A cancellation frees the cheque.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.central.models import CentralActivity, CentralActivityVersion, CentralSite, LedgerEntry, PassBook
+from kiosk.sync import protocol
+
+
+class BadBatch(ValueError):
+    """A body that is not a batch at all (answered 400)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One record of a batch."""
+
+    kind: str
+    id: str
+    version: int
+    payload: dict[str, Any]
+
+
+ITEM_KEYS = frozenset({"kind", "id", "version", "payload"})
+
+
+def parse(body: bytes) -> list[Item]:
+    """Read a batch body; raise BadBatch for anything but `{"items": [ … ]}` of well-formed items."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadBatch("the body is not JSON") from error
+    if not isinstance(data, dict) or set(data) != {"items"} or not isinstance(data["items"], list):
+        raise BadBatch('the body must be {"items": [...]} and nothing else')
+    items = data["items"]
+    if not 1 <= len(items) <= protocol.MAX_ITEMS:
+        raise BadBatch(f"a batch holds 1 to {protocol.MAX_ITEMS} items")
+    parsed = []
+    for raw in items:
+        if not isinstance(raw, dict) or set(raw) != ITEM_KEYS:
+            raise BadBatch(f"each item has exactly the fields {sorted(ITEM_KEYS)}")
+        if raw["kind"] not in protocol.KINDS or not isinstance(raw["payload"], dict):
+            raise BadBatch("unknown kind, or a payload that is not an object")
+        version = raw["version"]
+        if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version < 2**31:
+            raise BadBatch("version is a positive integer")
+        if not _is_uuid(raw["id"]):
+            raise BadBatch("id is a UUID")
+        parsed.append(Item(raw["kind"], raw["id"], version, raw["payload"]))
+    return parsed
+
+
+def _is_uuid(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) != 36:
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def canonical(payload: dict[str, Any]) -> str:
+    """Return a payload as stored and compared: sorted keys, no spaces."""
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _result(item: Item, status: str, detail: str = "", **extra: Any) -> dict[str, Any]:
+    result: dict[str, Any] = {"kind": item.kind, "id": item.id, "version": item.version, "status": status}
+    if detail:
+        result["detail"] = detail
+    result.update(extra)
+    return result
+
+
+def process(site: CentralSite, items: list[Item], now: dt.datetime) -> list[dict[str, Any]]:
+    """Store a batch's items and return one result per item, in order (inside a transaction)."""
+    activity_ids = [item.id for item in items if item.kind == "activity"]
+    held = {row.id: row for row in CentralActivity.select().where(CentralActivity.id.in_(activity_ids))} \
+        if activity_ids else {}
+    results = []
+    for item in items:
+        if item.kind == "activity":
+            results.append(_activity(site, item, held, now))
+        else:
+            results.append(_redemption(site, item, now))
+    return results
+
+
+ACTIVITY_REQUIRED = {"id": str, "date": str, "type": str, "duration": int, "version": int}
+
+
+def _activity(site: CentralSite, item: Item, held: dict[str, CentralActivity],
+              now: dt.datetime) -> dict[str, Any]:
+    payload = item.payload
+    for name, kind in ACTIVITY_REQUIRED.items():
+        if not isinstance(payload.get(name), kind):
+            return _result(item, "rejected", f"payload.{name} is missing or not a {kind.__name__}")
+    if payload["id"] != item.id or payload["version"] != item.version:
+        return _result(item, "rejected", "payload.id and payload.version must match the item")
+    try:
+        dt.date.fromisoformat(payload["date"])
+    except ValueError:
+        return _result(item, "rejected", "payload.date is not a date")
+    text = canonical(payload)
+    current = held.get(item.id)
+    if current is None:
+        row = CentralActivity.create(id=item.id, site=site.id, version=item.version, payload=text,
+                                     deleted=bool(payload.get("deleted")), date=payload["date"],
+                                     received_at=now)
+        CentralActivityVersion.create(activity=item.id, version=item.version, site=site.id, payload=text,
+                                      received_at=now)
+        held[item.id] = row
+        return _result(item, "created")
+    if current.site_id != site.id:
+        return _result(item, "rejected", "this record belongs to another site")
+    if item.version > current.version:
+        CentralActivity.update(version=item.version, payload=text, deleted=bool(payload.get("deleted")),
+                               date=payload["date"], received_at=now).where(
+            CentralActivity.id == item.id).execute()
+        CentralActivityVersion.create(activity=item.id, version=item.version, site=site.id, payload=text,
+                                      received_at=now)
+        current.version, current.payload = item.version, text
+        return _result(item, "created")
+    known = current.payload if item.version == current.version else next(
+        (v.payload for v in CentralActivityVersion.select(CentralActivityVersion.payload).where(
+            (CentralActivityVersion.activity == item.id) & (CentralActivityVersion.version == item.version))),
+        None)
+    if known == text:
+        return _result(item, "duplicate")
+    return _result(item, "conflict", f"central holds version {current.version} with other content; "
+                                     "this edit starts from a version it no longer holds")
+
+
+REDEMPTION_REQUIRED = {"id": str, "number": str, "activity": str, "redeemed_at": str, "cancelled": bool}
+
+
+def book_of(number: str) -> PassBook | None:
+    """Return the issued book a cheque number belongs to."""
+    padded = number.zfill(20)
+    return (PassBook.select().where((PassBook.first <= padded) & (PassBook.last >= padded))
+            .order_by(PassBook.first.desc()).first())
+
+
+def _redemption(site: CentralSite, item: Item, now: dt.datetime) -> dict[str, Any]:
+    payload = item.payload
+    for name, kind in REDEMPTION_REQUIRED.items():
+        if not isinstance(payload.get(name), kind):
+            return _result(item, "rejected", f"payload.{name} is missing or not a {kind.__name__}")
+    number = payload["number"]
+    if payload["id"] != item.id or not number.isdigit() or not 6 <= len(number) <= 20:
+        return _result(item, "rejected", "payload.id must match the item and number be 6 to 20 digits")
+    try:
+        redeemed_on = dt.datetime.fromisoformat(payload["redeemed_at"]).date()
+    except ValueError:
+        return _result(item, "rejected", "payload.redeemed_at is not a date and time")
+    entry = LedgerEntry.get_or_none(LedgerEntry.id == item.id)
+    if entry is not None:
+        if entry.site_id != site.id:
+            return _result(item, "rejected", "this record belongs to another site")
+        if payload["cancelled"] and entry.cancelled_at is None:
+            LedgerEntry.update(cancelled_at=now).where(LedgerEntry.id == item.id).execute()
+            return _result(item, "created")
+        return _result(item, "duplicate", **_ledger_view(entry))
+    book = book_of(number)
+    status, detail = "accepted", ""
+    if payload["cancelled"]:
+        pass  # cancelled before central ever saw it: recorded, and frees nothing
+    elif book is None:
+        status, detail = "conflict", "unknown"
+    elif not dt.date(book.validity_year, 1, 1) <= redeemed_on <= dt.date(book.validity_year + 1, 1, 31):
+        status, detail = "conflict", "expired"
+    else:
+        first = (LedgerEntry.select(LedgerEntry, CentralSite).join(CentralSite)
+                 .where((LedgerEntry.number == number) & (LedgerEntry.status == "accepted")
+                        & LedgerEntry.cancelled_at.is_null())
+                 .first())
+        if first is not None:
+            status = "conflict"
+            detail = f"already_redeemed|{first.site.name}|{first.redeemed_at[:10]}"
+    entry = LedgerEntry.create(
+        id=item.id, number=number, site=site.id, activity=payload["activity"],
+        book=book.code if book else "",
+        value_cents=book.value_cents if book else int(payload.get("value_cents") or 0),
+        validity_year=book.validity_year if book else int(payload.get("validity_year") or 0),
+        redeemed_at=payload["redeemed_at"], received_at=now, status=status, detail=detail,
+        cancelled_at=now if payload["cancelled"] else None)
+    if status == "conflict":
+        return _result(item, "conflict", detail, **_ledger_view(entry))
+    return _result(item, "created", **_ledger_view(entry))
+
+
+def _ledger_view(entry: LedgerEntry) -> dict[str, Any]:
+    return {"ledger": entry.status, "reason": entry.detail}
