@@ -617,3 +617,20 @@ def test_row_numbers_too_large_for_sqlite_are_a_404(app: Flask, path: str, clien
     admin = Staff(client, "admin")
     admin.log_in()
     assert admin.post(path).status_code == 404
+
+
+def test_the_home_says_why_the_ledger_refused_a_cheque(app: Flask, staff: Staff) -> None:
+    staff.report(pass_numbers="40000009")
+    with app.app_context(), write():
+        Redemption.update(status="conflict", conflict="already_redeemed|Médiathèque Pablo Neruda|2026-11-03"
+                          ).execute()
+    home = staff.get("").get_data(as_text=True)
+    assert "Déjà enregistré le 03/11/2026 à Médiathèque Pablo Neruda." in home
+
+
+def test_sync_now_without_a_central_server_says_so(staff: Staff) -> None:
+    home = staff.get("").get_data(as_text=True)
+    assert "pas relié au serveur de la Métropole" in home
+    response = staff.post("sync")
+    assert response.status_code == 303
+    assert "pas relié" in staff.get("").get_data(as_text=True)

@@ -84,7 +84,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["row"] = RowConverter
     app.register_blueprint(bp)
     app.jinja_env.globals.update(
-        staff_account=accounts.current_account, bar_chart=charts.bar_chart,
+        staff_account=accounts.current_account, conflict_text=views.conflict_text, bar_chart=charts.bar_chart,
         column_chart=charts.column_chart, flow_title=flow_title,
         languages_by_code={code: language.name for code, language in LANGUAGES.items()},
     )

@@ -134,9 +134,48 @@ def home() -> Response:
                      .order_by(Redemption.redeemed_at))
     mine_today = (Activity.select().where((Activity.mediator == me().id) & (Activity.date == today())
                                           & Activity.deleted_at.is_null()).count())
-    queue = OutboxItem.select().where(OutboxItem.state != "acked").count()
+    from kiosk.sync import credentials
+    from kiosk.sync.models import SyncState
+
+    queue = OutboxItem.select().where(OutboxItem.state.in_(("pending", "in_flight"))).count()
+    refused = OutboxItem.select().where(OutboxItem.state.in_(("conflict", "rejected"))).count()
     return render("mediation/home.html", conflicts=conflicts, calls=HelpCall.waiting(),
-                  mine_today=mine_today, queue=queue)
+                  mine_today=mine_today, queue=queue, refused=refused, sync=SyncState.get_state(),
+                  sync_configured=credentials(current_app) is not None)
+
+
+def conflict_text(reason: str) -> str:
+    """Say in the médiateur's language why central's ledger refused a cheque."""
+    kind, _sep, rest = reason.partition("|")
+    if kind == "already_redeemed":
+        where, _sep, when = rest.partition("|")
+        try:
+            day = dt.date.fromisoformat(when).strftime("%d/%m/%Y")
+        except ValueError:
+            day = when
+        return _("Already recorded on %(day)s at %(place)s.", day=day, place=where)
+    if kind == "unknown":
+        return _("This number is in no book issued by the Métropole.")
+    if kind == "expired":
+        return _("This cheque's validity year does not cover the date of the activity.")
+    return reason
+
+
+@bp.post("/sync")
+@login_required
+def sync_now() -> BaseResponse:
+    """Send the waiting records to the Métropole now."""
+    from kiosk.sync import sync_now as run_sync
+
+    report = run_sync(current_app)
+    if report is None:
+        flash(_("This site is not connected to the Métropole's server."), "error")
+    elif report.ok:
+        flash(_("Sent: %(count)d records acknowledged by the Métropole.", count=report.acked), "success")
+    else:
+        flash(_("The Métropole's server could not be reached. Nothing is lost: it will be tried again."),
+              "error")
+    return redirect(url_for("mediation.home"), 303)
 
 
 @bp.post("/passes/<redemption_id>/resolve")
