@@ -198,6 +198,26 @@ def import_passes_command(path: Path) -> None:
     click.echo(f"{result.books} books, {result.cheques} cheques imported")
 
 
+@kiosk_cli.command("publish-pack")
+@click.option("--content", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of flows (default: the built-in kiosk/flows/content).")
+def publish_pack_command(content: Path | None) -> None:
+    """Central: publish the flows and their translations as a new content pack, if they changed."""
+    from kiosk.central.packs import publish
+    from kiosk.flows import CONTENT_DIR
+    from kiosk.flows.packs import PackError
+
+    _central_only()
+    try:
+        pack = publish(content or CONTENT_DIR, Path(current_app.root_path) / "translations")
+    except PackError as error:
+        raise click.ClickException(str(error)) from error
+    if pack is None:
+        click.echo("nothing changed since the last pack")
+    else:
+        click.echo(f"content pack {pack.version} published (sha256 {pack.sha256})")
+
+
 kiosk_cli.add_command(site_cli)
 
 

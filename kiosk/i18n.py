@@ -66,11 +66,16 @@ def current() -> Language:
     return LANGUAGES[g.get("lang") or current_app.config["KIOSK_LANGUAGES"][0]]
 
 
-def load_catalog(directory: Path, code: str) -> NullTranslations:
-    """Load the compiled catalogs of every domain of one language, merged into one."""
+def load_catalog(directory: Path, code: str, overlays: tuple[Path, ...] = ()) -> NullTranslations:
+    """Load the compiled catalogs of every domain of one language, merged into one.
+
+    Overlays are content packs' translation folders (their `flows` domain), merged last so the
+    newest pack's texts win while older versions' texts stay known.
+    """
     merged: NullTranslations = NullTranslations()
-    for domain in DOMAINS:
-        catalog = Translations.load(str(directory), [code], domain)
+    sources = [(directory, domain) for domain in DOMAINS] + [(overlay, "flows") for overlay in overlays]
+    for folder, domain in sources:
+        catalog = Translations.load(str(folder), [code], domain)
         if isinstance(catalog, Translations):
             if isinstance(merged, Translations):
                 merged.merge(catalog)
@@ -86,8 +91,9 @@ class Catalogs:
     language costs memory only once someone reads it.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, overlays: tuple[Path, ...] = ()) -> None:
         self.directory = directory
+        self.overlays = overlays
         self._loaded: dict[str, NullTranslations] = {}
         self._lock = threading.Lock()
 
@@ -97,12 +103,29 @@ class Catalogs:
             with self._lock:
                 catalog = self._loaded.get(code)
                 if catalog is None:
-                    catalog = self._loaded[code] = load_catalog(self.directory, code)
+                    catalog = self._loaded[code] = load_catalog(self.directory, code, self.overlays)
         return catalog
 
     def loaded(self) -> list[str]:
         """Return the languages loaded so far."""
         return sorted(self._loaded)
+
+    def add_overlay(self, folder: Path) -> None:
+        """Add a content pack's translations (newest last) and reload catalogs on next use."""
+        with self._lock:
+            self.overlays = (*(o for o in self.overlays if o != folder), folder)
+            self._loaded = {}
+
+
+def pack_overlays(data_dir: Path) -> tuple[Path, ...]:
+    """Return the translation folders of the content packs on disk, oldest first, current last."""
+    packs = data_dir / "packs"
+    if not (packs / "current").exists():
+        return ()
+    current = (packs / "current").resolve()
+    older = sorted((p for p in packs.iterdir() if p.is_dir() and not p.is_symlink()
+                    and not p.name.startswith(".") and p != current), key=lambda p: p.stat().st_mtime)
+    return tuple(folder / "translations" for folder in (*older, current))
 
 
 def translations_for(code: str) -> NullTranslations:
@@ -168,7 +191,8 @@ def init_app(app: Flask) -> None:
     converter = type("LanguageConverter", (LanguageConverter,), {"codes": codes})
     app.url_map.converters["lang"] = converter
 
-    catalogs = Catalogs(Path(app.root_path) / "translations")
+    catalogs = Catalogs(Path(app.root_path) / "translations",
+                        pack_overlays(Path(app.config["KIOSK_DATA_DIR"])))
     app.extensions["kiosk_catalogs"] = catalogs
 
     Babel(app, locale_selector=lambda: g.get("lang") or codes[0], configure_jinja=False)

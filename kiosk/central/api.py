@@ -14,7 +14,7 @@ from peewee import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from kiosk.central import ingest
-from kiosk.central.models import CentralSite, ReceivedBatch
+from kiosk.central.models import CentralSite, ContentPack, ReceivedBatch
 from kiosk.central.registry import site_key
 from kiosk.db import utcnow, write
 from kiosk.sync import protocol
@@ -107,6 +107,27 @@ def _answer(site: CentralSite, key: str, digest: str, items: list[ingest.Item]) 
 
 def _json(text: str) -> Response:
     return Response(text, status=200, mimetype="application/json")
+
+
+@bp.get("/packs/current")
+def current_pack() -> Response:
+    """The latest content pack, for a signed site; 304 when the site already has it (ETag)."""
+    site = authenticate(b"")
+    if isinstance(site, Response):
+        return site
+    pack = ContentPack.select().order_by(ContentPack.version.desc()).first()
+    if pack is None:
+        return error(404, "no content pack published yet")
+    etag = f'"{pack.sha256}"'
+    headers = {"ETag": etag, protocol.PACK_VERSION_HEADER: str(pack.version),
+               protocol.PACK_SHA_HEADER: pack.sha256,
+               protocol.PACK_SIGNATURE_HEADER: protocol.pack_signature(site_key(site), pack.sha256)}
+    if request.headers.get("If-None-Match") == etag:
+        response = Response(status=304)
+    else:
+        response = Response(pack.body.encode(), status=200, mimetype="application/json")
+    response.headers.update(headers)
+    return response
 
 
 @bp.get("/openapi.json")

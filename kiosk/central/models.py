@@ -100,3 +100,12 @@ class LedgerEntry(BaseModel):
     cancelled_at = DateTimeField(null=True)
     resolved_at = DateTimeField(null=True)
     resolved_by = CharField(max_length=80, default="")
+
+
+class ContentPack(BaseModel):
+    """A published content pack: flows and their translations, versioned and hashed."""
+
+    version = IntegerField(unique=True)
+    sha256 = CharField(max_length=64)
+    body = TextField()
+    created_at = DateTimeField()

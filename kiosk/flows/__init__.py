@@ -85,10 +85,19 @@ def library() -> Library:
 
 
 def find(flow_id: str, step_id: str | None = None) -> tuple[Flow, Step]:
-    """Return a flow and one of its steps (the first by default), or answer 404."""
+    """Return a flow and one of its steps (the first by default), or answer 404.
+
+    A resident who started a flow before a new content pack came finishes it on the version they
+    started, as long as this process still has it.
+    """
     flow = library().flows.get(flow_id)
     if flow is None:
         abort(404)
+    if flow_id in current_app.extensions["kiosk_flow_renewed"]:
+        visit = kiosk_session.current()
+        use = FlowUse.of(visit, flow_id) if visit is not None else None
+        if use is not None and use.version != flow.version:
+            flow = current_app.extensions["kiosk_flow_versions"].get((flow_id, use.version), flow)
     step = flow.step(step_id) if step_id else flow.first
     if step is None:
         abort(404)
@@ -139,7 +148,7 @@ def _show(flow: Flow, step: Step, use: FlowUse, status: int = 200,
     same_for_all = step.kind in ("info", "checklist", "choice") and status == 200
     return render(
         "flows/step.html", status=status, flow=flow, step=step, back=back, rank=rank,
-        keep=("step", back, rank, total, json.dumps(saved)) if same_for_all else False,
+        keep=("step", flow.version, back, rank, total, json.dumps(saved)) if same_for_all else False,
         back_in_flow=back_in_flow,
         total=total, values=values, errors=errors, saved=saved,
         summary=_summary(flow, answers) if step.kind == "review" and not letter else [],
@@ -247,12 +256,30 @@ def answer(flow_id: str, step_id: str) -> BaseResponse:
     return redirect(url_for("flows.step", flow_id=flow.id, step_id=following.id), 303)
 
 
-def init_app(app: Flask) -> None:
-    """Load the flows, register the flow pages, make the families known to templates."""
-    flows = load_folder(CONTENT_DIR)
+def use_library(app: Flask, flows: Library) -> None:
+    """Serve these flows from now on, keeping the versions loaded before for visits under way."""
     for error in flows.errors:
         app.logger.error("flow not loaded: %s", error)
+    versions: dict[tuple[str, int], Flow] = app.extensions.setdefault("kiosk_flow_versions", {})
+    renewed: set[str] = app.extensions.setdefault("kiosk_flow_renewed", set())
+    for flow in flows.flows.values():
+        versions.setdefault((flow.id, flow.version), flow)
+        if any(known_id == flow.id and version != flow.version for known_id, version in versions):
+            renewed.add(flow.id)
     app.extensions["kiosk_flows"] = flows
+
+
+def content_dir(app: Flask) -> Path:
+    """Return the folder of the flows in use: the installed content pack's, else the built-in ones."""
+    from kiosk.flows.packs import current
+
+    pack = current(Path(app.config["KIOSK_DATA_DIR"]) / "packs")
+    return pack / "content" if pack is not None else CONTENT_DIR
+
+
+def init_app(app: Flask) -> None:
+    """Load the flows, register the flow pages, make the families known to templates."""
+    use_library(app, load_folder(content_dir(app)))
     app.register_blueprint(bp)
     app.jinja_env.globals["families"] = FAMILIES
     app.jinja_env.filters["option_pairs"] = lambda options: [(o.value, _(o.label)) for o in options]

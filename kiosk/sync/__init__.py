@@ -27,7 +27,16 @@ def sync_now(app: Flask) -> Report | None:
     if found is None:
         return None
     with _run_lock:
-        return run(found)
+        report = run(found)
+        if report.ok:
+            from kiosk.sync.client import SyncError
+            from kiosk.sync.packs import pull
+
+            try:
+                report.pack = pull(app, found)
+            except SyncError as problem:
+                report.error = f"content pack: {problem}"
+        return report
 
 
 def due(now_state: SyncState) -> bool:

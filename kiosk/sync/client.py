@@ -50,6 +50,7 @@ class Report:
     batches: int = 0
     error: str = ""
     statuses: dict[str, int] = field(default_factory=dict)
+    pack: int | None = None  # the content pack version installed by this run, if any
 
     @property
     def ok(self) -> bool:

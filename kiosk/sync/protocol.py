@@ -26,6 +26,10 @@ TIMESTAMP_HEADER = "X-Kiosk-Timestamp"
 SIGNATURE_HEADER = "X-Kiosk-Signature"
 KEY_HEADER = "Idempotency-Key"
 BATCHES_PATH = "/api/v1/batches"
+PACK_PATH = "/api/v1/packs/current"
+PACK_VERSION_HEADER = "X-Kiosk-Pack-Version"
+PACK_SHA_HEADER = "X-Kiosk-Pack-Sha256"
+PACK_SIGNATURE_HEADER = "X-Kiosk-Pack-Signature"
 TIME_WINDOW = 300
 MAX_ITEMS = 500
 MAX_BODY_BYTES = 1_048_576
@@ -51,3 +55,8 @@ def signature_matches(key: str, sent: str, timestamp: str, method: str, path: st
     """Tell, in constant time, whether a sent signature is the right one."""
     expected = signature(key, timestamp, method, path, idempotency_key, body)
     return hmac.compare_digest(expected, sent)
+
+
+def pack_signature(key: str, sha256: str) -> str:
+    """Return central's signature of a content pack's hash for one site (so a site trusts the pack)."""
+    return hmac.new(key.encode(), f"pack\n{sha256}".encode(), hashlib.sha256).hexdigest()
