@@ -26,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import sync as sync_bench
 from bench.ecoindex import DOM_COUNT_SCRIPT, ecoindex, grade
 from kiosk.settings import SETTINGS
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port
@@ -285,7 +286,7 @@ def measure(rounds: int, duration: int) -> dict[str, Any]:
                          "cpus": os.cpu_count(), "step": STEP.path.format(lang="fr")},
             "cold_start_s": {"median": statistics.median(cold), "runs": cold},
             "load": load, "pinned": pinned, "rss_mb": rss, "leak_rss_mb": leak, "pages": pages,
-            "problems": problems}
+            "sync": sync_bench.measure(), "problems": problems}
 
 
 def check(result: dict[str, Any]) -> None:
@@ -302,6 +303,7 @@ def check(result: dict[str, Any]) -> None:
                 ("RSS after 10000 MB", leak["after 10000"], "<=", MAX_RSS_MB),
                 ("RSS growth MB", leak["after 10000"] - leak["after 1000"], "<=", MAX_GROWTH_MB),
                 ("cold start s", result["cold_start_s"]["median"], "<=", MAX_COLD_START_S)]
+    budgets += sync_bench.budgets(result["sync"])
     for page in result["pages"]:
         budgets += [(f"{page['name']} requests", page["requests"], "<=", MAX_PAGE_REQUESTS),
                     (f"{page['name']} KB", page["kb"], "<=", MAX_PAGE_KB),
@@ -359,6 +361,13 @@ def report(result: dict[str, Any]) -> str:
     worst = min(result["pages"], key=lambda p: p["ecoindex"])
     lines.append(f"lowest EcoIndex: {worst['ecoindex']:.1f} ({worst['grade']}) on {worst['name']}; "
                  f"heaviest page: {max(p['kb'] for p in result['pages']):.1f} KB")
+    lines += ["", "sync to central (site and central on this machine):"]
+    for backend, figures in result["sync"].items():
+        lines.append(f"  {backend:<11} push 10,000 activities {figures['push_10000_s']:6.2f} s   "
+                     f"{budgets[f'sync push 10000 ({backend}) s']}; 5 sites at once "
+                     f"{figures['ingest_5_sites_rps']:7.0f} records/s; 155,000 cheques imported in "
+                     f"{figures['import_155000_s']:5.2f} s {budgets[f'pass import 155000 ({backend}) s']}")
+    lines.append(f"  ingest budget (postgresql): {budgets['ingest 5 sites (postgresql) records/s']}")
     lines += ["", *(f"note: {problem}" for problem in result["problems"])]
     failed = sum(not b["pass"] for b in result["budgets"])
     lines.append(f"{failed} budget(s) FAIL" if failed else "all budgets PASS")

@@ -34,7 +34,8 @@ def fresh_postgres_database() -> Iterator[str]:
     try:
         yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     finally:
-        database.close()
+        if database.obj is not None:
+            database.close()
         admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         admin.close()
 

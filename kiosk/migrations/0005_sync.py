@@ -26,7 +26,7 @@ def up(migrator, db):
         failures = IntegerField(default=0)
         next_attempt_at = DateTimeField(null=True)
         clock_offset = FloatField(default=0.0)
-        batch_size = IntegerField(default=200)
+        batch_size = IntegerField(default=500)
         pack_etag = CharField(max_length=80, default="")
 
     class CentralSite(Base):

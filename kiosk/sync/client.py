@@ -27,7 +27,7 @@ BACKOFF_FIRST = 60.0
 BACKOFF_MAX = 3600.0
 TIMEOUT = 30.0
 MIN_BATCH = 1
-DEFAULT_BATCH = 200
+DEFAULT_BATCH = 500  # protocol.MAX_ITEMS: ~250 KB of activities, well under MAX_BODY_BYTES
 
 
 @dataclass(frozen=True)

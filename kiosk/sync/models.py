@@ -15,7 +15,7 @@ class SyncState(BaseModel):
     failures = IntegerField(default=0)
     next_attempt_at = DateTimeField(null=True)
     clock_offset = FloatField(default=0.0)  # central's clock minus ours, in seconds
-    batch_size = IntegerField(default=200)
+    batch_size = IntegerField(default=500)
     pack_etag = CharField(max_length=80, default="")
 
     @classmethod
