@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.central.ingest import ACTIVITY_REQUIRED, ITEM_KEYS, REDEMPTION_REQUIRED
+from kiosk.flows.packs import FORMAT
 from kiosk.sync import protocol
 
 JSON = "application/json"
@@ -19,6 +20,8 @@ REFUSALS = {
     "413": f"The body is over {protocol.MAX_BODY_BYTES} bytes: send fewer items.",
     "422": "This idempotency key was already used for another body.",
 }
+PACK_REFUSALS = {"401": REFUSALS["401"], "403": REFUSALS["403"], "404": "No content pack published yet."}
+SIGNED = [{"site": [], "timestamp": [], "signature": []}]
 # The redemption ledger's verdict on a cheque.
 LEDGER = ("accepted", "conflict")
 
@@ -101,6 +104,18 @@ def _schemas() -> dict[str, Any]:
                            "description": "Redemptions only: why the ledger holds a conflict (or empty)."},
             },
         },
+        "Pack": {
+            "type": "object",
+            "required": ["format", "version", "files"],
+            "additionalProperties": False,
+            "properties": {
+                "format": {"type": "integer", "enum": [FORMAT]},
+                "version": {"type": "integer", "minimum": 1},
+                "files": {"type": "object", "additionalProperties": {"type": "string"},
+                          "description": "The text of each file by its path: `content/<name>.toml`, "
+                                         "`content/shared/<name>.toml`, `translations/<lang>/flows.po`."},
+            },
+        },
         "Error": {
             "type": "object",
             "required": ["error"],
@@ -122,9 +137,43 @@ def _batches() -> dict[str, Any]:
         "post": {
             "operationId": "sendBatch",
             "summary": "Send a batch of records from a site (idempotent).",
-            "security": [{"site": [], "timestamp": [], "signature": []}],
+            "security": SIGNED,
             "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
             "requestBody": {"required": True, "content": {JSON: {"schema": _ref("Batch")}}},
+            "responses": responses,
+        },
+    }
+
+
+def _pack() -> dict[str, Any]:
+    def header(description: str) -> dict[str, Any]:
+        return {"description": description, "required": True, "schema": {"type": "string"}}
+
+    headers = {
+        **_api_header(),
+        "ETag": header("The pack's SHA-256 in quotes: send it back in `If-None-Match`."),
+        protocol.PACK_VERSION_HEADER: header("The pack's version."),
+        protocol.PACK_SHA_HEADER: header("The hex SHA-256 of the body."),
+        protocol.PACK_SIGNATURE_HEADER: header("Hex HMAC-SHA256, under the site's key, of `pack`, a line "
+                                               "break and the pack's SHA-256: the site checks it."),
+    }
+    responses: dict[str, Any] = {
+        "200": {"description": "The latest pack.", "headers": headers,
+                "content": {JSON: {"schema": _ref("Pack")}}},
+        "304": {"description": "The site already has the latest pack (`If-None-Match`).", "headers": headers},
+    }
+    responses.update({status: _refusal(text) for status, text in PACK_REFUSALS.items()})
+    return {
+        "get": {
+            "operationId": "getCurrentPack",
+            "summary": "The latest content pack: the flows and their translations. Signed like a batch, "
+                       "over an empty body.",
+            "security": SIGNED,
+            "parameters": [
+                {"$ref": "#/components/parameters/IdempotencyKey"},
+                {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+                 "description": "The `ETag` of the pack the site has."},
+            ],
             "responses": responses,
         },
     }
@@ -156,6 +205,7 @@ def document() -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "paths": {
             protocol.BATCHES_PATH: _batches(),
+            protocol.PACK_PATH: _pack(),
             "/api/v1/openapi.json": _document_path(),
         },
         "components": {
@@ -173,7 +223,7 @@ def document() -> dict[str, Any]:
             "parameters": {
                 "IdempotencyKey": {
                     "name": protocol.KEY_HEADER, "in": "header", "required": True,
-                    "description": "The batch's UUID, the same on every retry of the same batch.",
+                    "description": "A UUID: a batch's, the same on every retry of the same batch.",
                     "schema": {"type": "string", "minLength": 1, "maxLength": 64},
                 },
             },

@@ -138,7 +138,9 @@ def home() -> Response:
     from kiosk.sync.models import SyncState
 
     queue = OutboxItem.select().where(OutboxItem.state.in_(("pending", "in_flight"))).count()
-    refused = OutboxItem.select().where(OutboxItem.state.in_(("conflict", "rejected"))).count()
+    # A cheque in conflict shows above with its reason; what is left is for the admin to look at.
+    refused = OutboxItem.select().where((OutboxItem.state == "rejected") | (
+        (OutboxItem.state == "conflict") & (OutboxItem.kind == "activity"))).count()
     return render("mediation/home.html", conflicts=conflicts, calls=HelpCall.waiting(),
                   mine_today=mine_today, queue=queue, refused=refused, sync=SyncState.get_state(),
                   sync_configured=credentials(current_app) is not None)
