@@ -17,7 +17,8 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_COOKIE = "kiosk_csrf"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# The sync API authenticates each request with an HMAC signature instead of a cookie.
+# The sync API (`/api/…`, even where no route matches) authenticates each request with an HMAC
+# signature instead of a cookie.
 CSRF_EXEMPT_BLUEPRINTS: frozenset[str] = frozenset({"api"})
 _NONCE = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -72,7 +73,8 @@ def rotate_csrf() -> None:
 
 def check_csrf() -> None:
     """Refuse an unsafe request whose form field or header does not carry the browser's token."""
-    if request.method not in UNSAFE_METHODS or request.blueprint in CSRF_EXEMPT_BLUEPRINTS:
+    if request.method not in UNSAFE_METHODS or request.blueprint in CSRF_EXEMPT_BLUEPRINTS \
+            or request.path.startswith("/api/"):
         return
     nonce = request.cookies.get(CSRF_COOKIE, "")
     sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""

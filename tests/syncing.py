@@ -33,8 +33,10 @@ print(json.dumps(out))
 class Central:
     """A running central server and a way to look into its database."""
 
-    def __init__(self, url: str, data_dir: Path, database_url: str, env: dict[str, str]) -> None:
+    def __init__(self, url: str, data_dir: Path, database_url: str, env: dict[str, str],
+                 process: subprocess.Popen | None = None) -> None:
         self.url = url
+        self.process = process
         self.data_dir = data_dir
         self.database_url = database_url
         self.env = env
@@ -83,5 +85,5 @@ def central_server(data_dir: Path, database_url: str = "") -> Iterator[Central]:
     # The schema and the secret key exist before the server starts (as after an install).
     subprocess.run([sys.executable, "-c", "from kiosk import create_app; create_app()"], cwd=PROJECT_ROOT,
                    env=env, check=True)
-    with server_process(data_dir, **settings) as (_, url):
-        yield Central(url, data_dir, database_url, env)
+    with server_process(data_dir, **settings) as (process, url):
+        yield Central(url, data_dir, database_url, env, process)

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from kiosk import demo
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, served
-from tests.test_browser import assert_accessible
+from tests.test_browser import ARTIFACTS, assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -153,3 +153,55 @@ def test_a_help_call_reaches_the_board_within_5_seconds_and_the_answer_the_kiosk
     expect(kiosk.locator("text=Un médiateur arrive.")).to_be_visible(timeout=7000)
     kiosk_context.close()
     board.context.close()
+
+
+@pytest.fixture(scope="module")
+def central_admin(browser: Browser, tmp_path_factory) -> Iterator[tuple[Page, str]]:
+    import json
+    import subprocess
+    import sys
+    import uuid
+
+    from kiosk.sync.client import Credentials, send
+    from tests.browser import PROJECT_ROOT
+    from tests.syncing import central_server
+
+    with central_server(tmp_path_factory.mktemp("central-axe") / "data") as central:
+        subprocess.run([sys.executable, "-m", "flask", "--app", "app", "kiosk", "create-admin", "--login",
+                        "metropole", "--name", "Métropole", "--role", "central_admin", "--password",
+                        demo.DEMO_PASSWORD],
+                       cwd=PROJECT_ROOT, env=central.env, check=True, capture_output=True)
+        credentials = Credentials(central.url, *central.new_site())
+        day = time.strftime("%Y-%m-%d")
+        items = []
+        for n in range(3):
+            activity_id, redemption_id = str(uuid.uuid4()), str(uuid.uuid4())
+            items.append({"kind": "activity", "id": activity_id, "version": 1, "payload": {
+                "id": activity_id, "version": 1, "date": day, "type": "individuel", "duration": 30 + n * 30,
+                "themes": ["bureautique"], "statut": "sans_emploi", "tranche_age": "18_24",
+                "commune_insee": "93048", "prescriber": "france_travail"}})
+            items.append({"kind": "redemption", "id": redemption_id, "version": 1, "payload": {
+                "id": redemption_id, "number": f"1234567{n}", "activity": activity_id, "value_cents": 1000,
+                "validity_year": int(day[:4]), "redeemed_at": f"{day}T10:00:00", "cancelled": False}})
+        send(credentials, str(uuid.uuid4()), json.dumps({"items": items}).encode(), 0.0)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(f"{central.url}/fr/mediation/login?next=/fr/central/")
+        page.fill("#f-login", "metropole")
+        page.fill("#f-password", demo.DEMO_PASSWORD)
+        page.press("#f-password", "Enter")
+        expect(page).to_have_url(re.compile(r"/fr/central/$"))
+        yield page, central.url
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("path", ["", "ledger"])
+def test_the_metropole_pages_pass_axe(central_admin: tuple[Page, str], path: str, lang: str) -> None:
+    page, base = central_admin
+    response = page.goto(f"{base}/{lang}/central/{path}")
+    assert response is not None and response.status == 200
+    assert_accessible(page, f"central/{path} ({lang})")
+    if lang == "fr":
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"central-{path or 'dashboard'}-fr.png"), full_page=True)

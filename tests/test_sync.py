@@ -306,9 +306,93 @@ def test_a_site_clock_a_day_off_is_corrected_from_central_date(site: Site, centr
     assert_same(site, central)
 
 
-def test_central_restarted_mid_batch(tmp_path: Path, font_cache: Path) -> None:
-    from tests.browser import free_port  # noqa: F401 - same helpers as the server
+def test_central_killed_while_receiving_then_restarted(tmp_path: Path, font_cache: Path) -> None:
+    (tmp_path / "site").mkdir()
+    app = create_app({"KIOSK_DATA_DIR": str(tmp_path / "site"), "TESTING": True})
+    try:
+        with central_server(tmp_path / "central") as first:
+            site = Site(app, Credentials(first.url, *first.new_site()))
+            queue_offline(site, 6000)
+            outcome: list = []
+            drain = threading.Thread(target=lambda: outcome.append(site.sync()))
+            drain.start()
+            while not first.count("central_activity") and drain.is_alive():
+                time.sleep(0.02)
+            first.process.kill()  # SIGKILL in the middle of the drain: a batch dies half-written
+            drain.join()
+            assert not outcome[0].ok
+            stored = first.count("central_activity")
+            assert 0 < stored < 6000
+        with central_server(tmp_path / "central") as again:
+            assert again.count("central_activity") == stored  # nothing half-written survived
+            site.credentials = Credentials(again.url, site.credentials.site, site.credentials.key)
+            assert site.sync().ok
+            assert_same(site, again)
+    finally:
+        database.close()
 
+
+def test_a_site_killed_while_its_batch_is_on_the_way(tmp_path: Path, central: Central,
+                                                     font_cache: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    site_id, key = central.new_site()
+    (tmp_path / "site").mkdir()
+    app = create_app({"KIOSK_DATA_DIR": str(tmp_path / "site"), "TESTING": True})
+    try:
+        site = Site(app, Credentials(central.url, site_id, key))
+        site.report(passes=2)
+        with FaultProxy(central.url, delay_seconds=1.5) as proxy:
+            proxy.plan(Fault.DELAY)
+            env = {**os.environ, "KIOSK_DATA_DIR": str(tmp_path / "site"), "KIOSK_SYNC_URL": proxy.url,
+                   "KIOSK_SYNC_SITE": site_id, "KIOSK_SYNC_KEY": key}
+            process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "kiosk", "sync"],
+                                       cwd=Path(__file__).resolve().parent.parent, env=env,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 20
+            while not in_flight(site) and time.monotonic() < deadline:  # marked, then sent
+                time.sleep(0.02)
+            time.sleep(0.5)  # the batch now waits in the proxy's 1.5 s delay
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            deadline = time.monotonic() + 10
+            while not central.count("central_activity", site_id) and time.monotonic() < deadline:
+                time.sleep(0.05)  # the proxy still delivers it: central commits, no one is told
+        assert central.count("central_activity", site_id) == 1
+        assert site.pending() == 3  # in flight, never acknowledged
+        report = site.sync()
+        assert report.ok and report.statuses == {"created": 3}  # central's recorded answer
+        assert_same(site, central)
+    finally:
+        database.close()
+
+
+def in_flight(site: Site) -> bool:
+    with site.app.app_context():
+        return OutboxItem.select().where(OutboxItem.state == "in_flight").exists()
+
+
+def queue_offline(site: Site, count: int) -> None:
+    """Queue `count` activities at once, as a site offline for days would have."""
+    with site.app.app_context():
+        now = utcnow()
+        rows = [dict(id=str(uuid.uuid4()), mediator=site.mediator.id, type="individuel", date=TODAY,
+                     duration=30, place="lieu_activite", themes='["bureautique"]', created_at=now,
+                     updated_at=now) for _ in range(count)]
+        with write():
+            for start in range(0, count, 500):
+                Activity.insert_many(rows[start:start + 500]).execute()
+            outbox = [dict(kind="activity", record_id=a.id, version=1, created_at=now,
+                           payload=json.dumps(activities.payload(a), sort_keys=True))
+                      for a in Activity.select()]
+            for start in range(0, count, 500):
+                OutboxItem.insert_many(outbox[start:start + 500]).execute()
+
+
+def test_central_down_then_cut_after_restart(tmp_path: Path, font_cache: Path) -> None:
     with central_server(tmp_path / "central") as first:
         site_id, key = first.new_site()
         data_dir, url = first.data_dir, first.url
@@ -331,22 +415,7 @@ def test_central_restarted_mid_batch(tmp_path: Path, font_cache: Path) -> None:
 
 
 def test_ten_thousand_records_queued_offline_then_drained(site: Site, central) -> None:
-    with site.app.app_context():
-        now = utcnow()
-        rows, outbox = [], []
-        for _ in range(10_000):
-            activity_id = str(uuid.UUID(int=random.getrandbits(128), version=4))
-            rows.append(dict(id=activity_id, mediator=site.mediator.id, type="individuel", date=TODAY,
-                             duration=30, place="lieu_activite", themes='["bureautique"]', created_at=now,
-                             updated_at=now))
-        with write():
-            for start in range(0, 10_000, 500):
-                Activity.insert_many(rows[start:start + 500]).execute()
-            for activity in Activity.select():
-                outbox.append(dict(kind="activity", record_id=activity.id, version=1, created_at=now,
-                                   payload=json.dumps(activities.payload(activity), sort_keys=True)))
-            for start in range(0, 10_000, 500):
-                OutboxItem.insert_many(outbox[start:start + 500]).execute()
+    queue_offline(site, 10_000)
     started = time.perf_counter()
     report = site.sync()
     elapsed = time.perf_counter() - started

@@ -139,8 +139,12 @@ def openapi() -> Response:
 
 
 def api_error(problem: HTTPException) -> Response:
-    """Any HTTP error under /api/ is JSON."""
-    return error(problem.code or 500, problem.description or problem.name)
+    """Any HTTP error under /api/ is JSON, with the API's headers and the error's own (Allow)."""
+    response = error(problem.code or 500, problem.description or problem.name)
+    for name, value in problem.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return api_headers(response)
 
 
 def init_app(app: Flask) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,11 +36,15 @@ class Item:
 ITEM_KEYS = frozenset({"kind", "id", "version", "payload"})
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def parse(body: bytes) -> list[Item]:
     """Read a batch body; raise BadBatch for anything but `{"items": [ … ]}` of well-formed items."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
+        data = json.loads(body, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise BadBatch("the body is not JSON") from error
     if not isinstance(data, dict) or set(data) != {"items"} or not isinstance(data["items"], list):
         raise BadBatch('the body must be {"items": [...]} and nothing else')
@@ -58,18 +62,19 @@ def parse(body: bytes) -> list[Item]:
             raise BadBatch("version is a positive integer")
         if not _is_uuid(raw["id"]):
             raise BadBatch("id is a UUID")
+        try:
+            canonical(raw["payload"]).encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise BadBatch("a text holds an invalid character (a lone surrogate)") from error
         parsed.append(Item(raw["kind"], raw["id"], version, raw["payload"]))
     return parsed
 
 
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _is_uuid(value: Any) -> bool:
-    if not isinstance(value, str) or len(value) != 36:
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
+    return isinstance(value, str) and UUID_TEXT.fullmatch(value) is not None
 
 
 def canonical(payload: dict[str, Any]) -> str:
@@ -178,7 +183,8 @@ def _older(item: Item, writes: Writes) -> str | None:
         None)
 
 
-REDEMPTION_REQUIRED = {"id": str, "number": str, "activity": str, "redeemed_at": str, "cancelled": bool}
+REDEMPTION_REQUIRED = {"id": str, "number": str, "activity": str, "redeemed_at": str, "cancelled": bool,
+                       "value_cents": int, "validity_year": int}
 
 
 def book_of(number: str) -> PassBook | None:
@@ -194,6 +200,9 @@ def _redemption(site: CentralSite, item: Item, now: dt.datetime) -> dict[str, An
         if not isinstance(payload.get(name), kind):
             return _result(item, "rejected", f"payload.{name} is missing or not a {kind.__name__}")
     number = payload["number"]
+    if not (0 <= payload["value_cents"] <= 100_000 and 2000 <= payload["validity_year"] <= 2100) \
+            or isinstance(payload["value_cents"], bool) or isinstance(payload["validity_year"], bool):
+        return _result(item, "rejected", "payload.value_cents or payload.validity_year out of range")
     if payload["id"] != item.id or not number.isdigit() or not 6 <= len(number) <= 20:
         return _result(item, "rejected", "payload.id must match the item and number be 6 to 20 digits")
     try:
@@ -227,8 +236,8 @@ def _redemption(site: CentralSite, item: Item, now: dt.datetime) -> dict[str, An
     entry = LedgerEntry.create(
         id=item.id, number=number, site=site.id, activity=payload["activity"],
         book=book.code if book else "",
-        value_cents=book.value_cents if book else int(payload.get("value_cents") or 0),
-        validity_year=book.validity_year if book else int(payload.get("validity_year") or 0),
+        value_cents=book.value_cents if book else payload["value_cents"],
+        validity_year=book.validity_year if book else payload["validity_year"],
         redeemed_at=payload["redeemed_at"], received_at=now, status=status, detail=detail,
         cancelled_at=now if payload["cancelled"] else None)
     if status == "conflict":

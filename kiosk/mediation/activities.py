@@ -284,9 +284,7 @@ def as_input(activity: Activity) -> ActivityInput:
         pseudonym=beneficiary.pseudonym if beneficiary else "",
         genre=activity.genre, tranche_age=activity.tranche_age, statut=activity.statut,
         commune_insee=activity.commune_insee,
-        social_housing=beneficiary.social_housing if beneficiary else "inconnu",
-        bailleur=beneficiary.bailleur if beneficiary else "",
-        qpv=beneficiary.qpv if beneficiary else "inconnu",
+        social_housing=activity.social_housing, bailleur=activity.bailleur, qpv=activity.qpv,
         title=activity.title, level=activity.level,
         participants={name: str(n) for name, n in counts.items()},
         prescriber=activity.prescriber, prescriber_name=activity.prescriber_name,
@@ -307,15 +305,17 @@ def payload(activity: Activity) -> dict[str, Any]:
     The notes stay on the site (they may name someone); the beneficiary is its pseudonymous id.
     """
     fields = ("id", "type", "duration", "place", "place_insee", "autonomy", "demarche", "redirected",
-              "redirection", "genre", "tranche_age", "statut", "commune_insee", "title", "level",
-              "prescriber", "prescriber_name", "funding", "version")
+              "redirection", "genre", "tranche_age", "statut", "commune_insee", "qpv", "social_housing",
+              "bailleur", "title", "level", "prescriber", "prescriber_name", "funding", "version")
     data: dict[str, Any] = {name: getattr(activity, name) for name in fields}
     data.update(
         date=activity.date.isoformat(), mediator=activity.mediator.login,
         equipment=activity.listed("equipment"), themes=activity.listed("themes"),
         admin_themes=activity.listed("admin_themes"), participants=activity.participant_counts(),
         flows=activity.listed("flows"), beneficiary=activity.beneficiary_id,
-        parcours=activity.parcours_id, created_at=activity.created_at.isoformat(),
+        parcours=activity.parcours_id,
+        parcours_closed=activity.parcours_id is not None and activity.parcours.closed_on is not None,
+        created_at=activity.created_at.isoformat(),
         updated_at=activity.updated_at.isoformat(),
         deleted=activity.deleted_at is not None,
     )
@@ -347,7 +347,9 @@ def save(data: ActivityInput, good_passes: list[str], by: Mediator,
         redirected=data.redirected and individual,
         redirection=data.redirection if individual and data.redirected else "",
         notes=data.notes, genre=data.genre, tranche_age=data.tranche_age, statut=data.statut,
-        commune_insee=data.commune_insee,
+        commune_insee=data.commune_insee, qpv=data.qpv if individual else "inconnu",
+        social_housing=data.social_housing if individual else "inconnu",
+        bailleur=data.bailleur if individual and data.social_housing == "oui" else "",
         title="" if individual else data.title, level="" if individual else data.level,
         participants="{}" if individual else json.dumps(
             {name: int(raw) for name, raw in data.participants.items()}, sort_keys=True),

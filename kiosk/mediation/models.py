@@ -109,6 +109,9 @@ class Activity(BaseModel):
     tranche_age = CharField(max_length=20, default="non_communique")
     statut = CharField(max_length=20, default="non_communique")
     commune_insee = CharField(max_length=5, default="")
+    qpv = CharField(max_length=8, default="inconnu")
+    social_housing = CharField(max_length=8, default="inconnu")
+    bailleur = CharField(max_length=120, default="")  # only when the person agrees
     # Collective workshops.
     title = CharField(max_length=200, default="")
     level = CharField(max_length=20, default="")

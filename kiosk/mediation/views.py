@@ -87,7 +87,7 @@ def me() -> Mediator:
 def login() -> BaseResponse:
     """Log in with a login and a password."""
     next_page = safe_next(request.values.get("next"), url_for("mediation.home"))
-    if not next_page.startswith(f"/{g.lang}/mediation/"):
+    if not next_page.startswith((f"/{g.lang}/mediation/", f"/{g.lang}/central/")):
         next_page = url_for("mediation.home")
     login_value, refusal = "", ""
     status = 200
