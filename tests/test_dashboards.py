@@ -528,3 +528,45 @@ def test_the_same_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
                                  data={"csrf_token": admin.token(), "note": "ok"})
     assert response.status_code == 303
     assert "No conflict to resolve." in admin.text("ledger?month=2024-03")
+
+
+def test_central_admins_register_rotate_and_revoke_sites_on_the_web(tmp_path: Path, font_cache: Path) -> None:
+    import re as regex
+
+    from kiosk import create_app
+    from kiosk.central.models import CentralSite
+    from kiosk.central.registry import site_key
+    from kiosk.db import database
+    from kiosk.mediation import accounts
+    from tests.conftest import csrf_of
+
+    app = create_app({"KIOSK_DATA_DIR": str(tmp_path), "KIOSK_ROLE": "central", "TESTING": True})
+    try:
+        with app.app_context():
+            accounts.create_account("metropole", "Métropole", "correct horse battery", "central_admin",
+                                    by="test")
+        client = app.test_client()
+        page = client.get("/fr/mediation/login").get_data(as_text=True)
+        client.post("/fr/mediation/login", data={"csrf_token": csrf_of(page), "login": "metropole",
+                                                 "password": "correct horse battery"})
+        token = csrf_of(client.get("/fr/central/sites").get_data(as_text=True))
+        bad = client.post("/fr/central/sites", data={"csrf_token": token, "code": "Bad Code", "name": "X",
+                                                     "commune": "Montreuil", "insee": "93048"})
+        assert bad.status_code == 422 and 'value="Montreuil"' in bad.get_data(as_text=True)
+        made = client.post("/fr/central/sites", data={"csrf_token": token, "code": "montreuil-media",
+                                                      "name": "Médiathèque", "commune": "Montreuil",
+                                                      "insee": "93048", "siret": ""})
+        html = made.get_data(as_text=True)
+        key = regex.search(r"KIOSK_SYNC_KEY=([0-9a-f]{64})", html).group(1)
+        with app.app_context():
+            site = CentralSite.get(CentralSite.code == "montreuil-media")
+            assert site_key(site) == key
+        rotated = client.post("/fr/central/sites/montreuil-media/rotate", data={"csrf_token": token})
+        new_key = regex.search(r"KIOSK_SYNC_KEY=([0-9a-f]{64})", rotated.get_data(as_text=True)).group(1)
+        assert new_key != key
+        client.post("/fr/central/sites/montreuil-media/revoke", data={"csrf_token": token, "undo": "0"})
+        with app.app_context():
+            assert CentralSite.get(CentralSite.code == "montreuil-media").revoked
+        assert key not in client.get("/fr/central/sites").get_data(as_text=True)  # shown once only
+    finally:
+        database.close()

@@ -163,7 +163,7 @@ NAMES = ("Identité Numérique La Poste", "France Identité", "impots.gouv.fr", 
 # Words spelt the same in French and English (the médiateur pages use many of them).
 SAME_WORDS = {"fr": {"Justice", "normal", "Association", "Associations", "Date", "E-mail", "Journal",
                      "Note", "Orientation", "Parcours", "Total", "Type", "min", "%(minutes)d min",
-                     "Médiateur", "médiateur", "Bailleur", "Commune", "Public", "SIRET"}}
+                     "Médiateur", "médiateur", "Bailleur", "Commune", "Public", "SIRET", "Code"}}
 
 
 @pytest.mark.parametrize("path", catalogs(), ids=lambda p: f"{p.parts[-3]}-{p.stem}")

@@ -196,7 +196,7 @@ def central_admin(browser: Browser, tmp_path_factory) -> Iterator[tuple[Page, st
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-@pytest.mark.parametrize("path", ["", "ledger"])
+@pytest.mark.parametrize("path", ["", "ledger", "sites"])
 def test_the_metropole_pages_pass_axe(central_admin: tuple[Page, str], path: str, lang: str) -> None:
     page, base = central_admin
     response = page.goto(f"{base}/{lang}/central/{path}")

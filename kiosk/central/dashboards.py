@@ -737,3 +737,7 @@ def ledger_resolve(entry_id: str) -> BaseResponse:
         flash(_("This conflict was already resolved."), "error")
     back = _day(f"{(request.form.get('month') or '')[:7]}-01")
     return redirect(url_for("central.ledger", month=back.strftime("%Y-%m") if back else None), 303)
+
+
+# The site registry's pages live on this blueprint too (imported last: they use it).
+from kiosk.central import sites_pages  # noqa: E402, F401
