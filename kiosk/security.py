@@ -11,7 +11,8 @@ import hmac
 import re
 import secrets
 
-from flask import Flask, Response, abort, current_app, g, request
+from flask import Flask, Request, Response, abort, current_app, g, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -112,8 +113,23 @@ def set_body_limit() -> None:
         request.max_content_length = limit
 
 
+class StaffSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, opened for free when the request has no staff cookie.
+
+    Only médiateurs carry the session cookie; Flask's own interface builds a signing serializer
+    (a key derivation) on every request before looking for the cookie, a cost every resident
+    page paid for nothing.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:  # type: ignore[override]
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
     """Set cookie flags and the body limit from the settings; install the CSRF check and headers."""
+    app.session_interface = StaffSessionInterface()
     app.config.update(
         SESSION_COOKIE_NAME="kiosk_staff",
         SESSION_COOKIE_HTTPONLY=True,

@@ -167,3 +167,22 @@ def test_even_a_broken_error_page_leaves_a_readable_answer(app, client, monkeypa
     response = client.get("/fr/boom")
     assert response.status_code == 500
     assert "Un problème est survenu" in response.get_data(as_text=True)
+
+
+def test_the_session_cookie_is_only_read_when_a_staff_cookie_is_sent(app) -> None:
+    from kiosk.security import StaffSessionInterface
+
+    class Counting(StaffSessionInterface):
+        built = 0
+
+        def get_signing_serializer(self, app):  # type: ignore[no-untyped-def]
+            Counting.built += 1
+            return super().get_signing_serializer(app)
+
+    app.session_interface = Counting()
+    client = app.test_client()
+    client.get("/fr/")
+    assert Counting.built == 0  # a resident's page view derives no signing key
+    client.set_cookie("kiosk_staff", "forged")
+    client.get("/fr/mediation/")
+    assert Counting.built >= 1
