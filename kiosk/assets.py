@@ -17,6 +17,8 @@ from flask import Flask, Response, abort, request, url_for
 from markupsafe import Markup
 from werkzeug.security import safe_join
 
+from kiosk.render import header
+
 COMPRESSIBLE = frozenset({"text/css", "text/javascript", "application/javascript", "image/svg+xml"})
 MAX_AGE = 3600
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
@@ -74,7 +76,7 @@ class StaticFiles:
             abort(404)
         path = Path(joined)
         mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        gzipped = mimetype in COMPRESSIBLE and "gzip" in request.headers.get("Accept-Encoding", "")
+        gzipped = mimetype in COMPRESSIBLE and "gzip" in (header("Accept-Encoding") or "")
         data, etag = self.body(path, gzipped)
         response = Response(data, mimetype=mimetype)
         if mimetype.startswith("text/") or mimetype.endswith("javascript"):
@@ -97,7 +99,7 @@ def compress_html(response: Response) -> Response:
     """Gzip an HTML page for a client that accepts it (pages are 8-15 KB, about 3 KB gzipped)."""
     if (response.mimetype != "text/html" or response.direct_passthrough
             or "Content-Encoding" in response.headers
-            or "gzip" not in request.headers.get("Accept-Encoding", "")):
+            or "gzip" not in (header("Accept-Encoding") or "")):
         return response
     body = response.get_data()
     if len(body) < HTML_MIN_BYTES:

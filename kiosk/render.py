@@ -62,19 +62,27 @@ def here() -> str:
     return request.full_path.rstrip("?")
 
 
+def header(name: str) -> str | None:
+    """Return a request header, or None; read from the WSGI environ.
+
+    werkzeug's `request.headers.get` raises and catches an exception for every missing header:
+    on a page view where htmx headers are absent that is measurable.
+    """
+    return request.environ.get("HTTP_" + name.upper().replace("-", "_"))
+
+
 def wants_fragment() -> bool:
     """Tell whether the current request should get a fragment rather than a full page."""
-    headers = request.headers
     return (
-        headers.get("HX-Request") == "true"
-        and headers.get("HX-Boosted") != "true"
-        and headers.get("HX-History-Restore-Request") != "true"
+        header("HX-Request") == "true"
+        and header("HX-Boosted") != "true"
+        and header("HX-History-Restore-Request") != "true"
     )
 
 
 def is_polling() -> bool:
     """Tell whether the current request is a page part asking again by itself."""
-    return request.headers.get("HX-Trigger") in POLLING_ELEMENTS
+    return header("HX-Trigger") in POLLING_ELEMENTS
 
 
 def fragment_of(page: str) -> str:
