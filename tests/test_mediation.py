@@ -634,3 +634,9 @@ def test_sync_now_without_a_central_server_says_so(staff: Staff) -> None:
     response = staff.post("sync")
     assert response.status_code == 303
     assert "pas relié" in staff.get("").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("path", "title"), [("", "Accueil"), ("activities/new", "Nouveau compte-rendu"),
+                                             ("board", "Postes et appels"), ("stats", "Statistiques")])
+def test_each_staff_page_has_its_own_title(staff: Staff, path: str, title: str) -> None:
+    assert f"<title>{title} · " in staff.get(path).get_data(as_text=True)
