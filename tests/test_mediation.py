@@ -640,3 +640,16 @@ def test_sync_now_without_a_central_server_says_so(staff: Staff) -> None:
                                              ("board", "Postes et appels"), ("stats", "Statistiques")])
 def test_each_staff_page_has_its_own_title(staff: Staff, path: str, title: str) -> None:
     assert f"<title>{title} · " in staff.get(path).get_data(as_text=True)
+
+
+def test_password_hashing_hands_its_memory_back() -> None:
+    def rss_mb() -> float:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+    accounts.hash_password("warm up the library once")
+    before = rss_mb()
+    for n in range(5):
+        accounts.hash_password(f"password number {n}")
+    # argon2 works in 7 MiB; glibc would keep that much resident after the first free.
+    assert rss_mb() - before < 3, "the hash's working memory stayed resident"

@@ -89,9 +89,7 @@ def own_password() -> BaseResponse:
     assert me is not None
     error = ""
     if request.method == "POST":
-        try:
-            accounts.HASHER.verify(me.password_hash, request.form.get("current") or "")
-        except Exception:
+        if not accounts.check_password(me, request.form.get("current") or ""):
             error = _("The current password is wrong.")
         else:
             try:
