@@ -90,7 +90,7 @@ def create_admin_command(login: str, name: str, role: str, password: str) -> Non
 @kiosk_cli.command("purge")
 def purge_command() -> None:
     """Purge followed beneficiaries past KIOSK_RETENTION_DAYS now (the janitor does it daily)."""
-    from kiosk.mediation.views import purge_expired
+    from kiosk.mediation.exports import purge_expired
 
     click.echo(f"{purge_expired()} beneficiaries purged")
 

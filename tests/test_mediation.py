@@ -458,7 +458,7 @@ def test_access_and_erasure_of_a_followed_beneficiary(app: Flask, staff: Staff) 
 
 
 def test_retention_purges_beneficiaries_without_activity(app: Flask, staff: Staff) -> None:
-    from kiosk.mediation.views import purge_expired
+    from kiosk.mediation.exports import purge_expired
 
     days = app.config["KIOSK_RETENTION_DAYS"]
     staff.report(followed="oui")

@@ -61,7 +61,7 @@ def run_janitor(now: float | None = None) -> None:
         return
     try:
         _janitor_last = now
-        from kiosk.mediation.views import purge_expired
+        from kiosk.mediation.exports import purge_expired
         from kiosk.resident.models import VisitSummary
 
         purge_expired()

@@ -7,16 +7,25 @@ several values in one cell on separate lines, as the national export does.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from flask import Response
+from flask import Response, current_app
 
 from kiosk.db import utcnow, write
 from kiosk.i18n import translations_for
 from kiosk.mediation import vocab
-from kiosk.mediation.models import Activity, Beneficiary, JournalEntry, OutboxItem, Parcours, Redemption
+from kiosk.mediation.models import (
+    Activity,
+    Beneficiary,
+    JournalEntry,
+    OutboxItem,
+    Parcours,
+    Redemption,
+    today,
+)
 from kiosk.sites import Site
 
 # reference/cra.md, "Export Activités", in order; then the pass numbers.
@@ -179,3 +188,19 @@ def erase_beneficiary(person: Beneficiary, by: str | None) -> None:
         Beneficiary.delete().where(Beneficiary.id == person.id).execute()
         if by is not None:
             JournalEntry.write(by, "beneficiary.erase", "")
+
+
+def purge_expired(now: dt.date | None = None) -> int:
+    """Erase followed beneficiaries without activity for KIOSK_RETENTION_DAYS; journal the count."""
+    limit = (now or today()) - dt.timedelta(days=current_app.config["KIOSK_RETENTION_DAYS"])
+    stale = [b for b in Beneficiary.select().where(
+        (Beneficiary.last_activity_on < limit)
+        | (Beneficiary.last_activity_on.is_null() & (Beneficiary.created_at < dt.datetime.combine(
+            limit, dt.time()))))]
+    for person in stale:
+        erase_beneficiary(person, None)
+    if stale:
+        with write():
+            JournalEntry.write("janitor", "beneficiary.retention_purge", "", count=len(stale))
+    return len(stale)
+

@@ -421,19 +421,3 @@ def beneficiary_erase(beneficiary_id: str) -> BaseResponse:
     exports.erase_beneficiary(person, me().login)
     flash(_("The beneficiary's data has been erased."), "success")
     return redirect(url_for("mediation.beneficiary"), 303)
-
-
-def purge_expired(now: dt.date | None = None) -> int:
-    """Erase followed beneficiaries without activity for KIOSK_RETENTION_DAYS; journal the count."""
-    limit = (now or today()) - dt.timedelta(days=current_app.config["KIOSK_RETENTION_DAYS"])
-    stale = [b for b in Beneficiary.select().where(
-        (Beneficiary.last_activity_on < limit)
-        | (Beneficiary.last_activity_on.is_null() & (Beneficiary.created_at < dt.datetime.combine(
-            limit, dt.time()))))]
-    for person in stale:
-        exports.erase_beneficiary(person, None)
-    if stale:
-        with write():
-            JournalEntry.write("janitor", "beneficiary.retention_purge", "", count=len(stale))
-    return len(stale)
-
