@@ -24,7 +24,7 @@ from kiosk.db import MIGRATIONS_DIR, SQLITE_PRAGMAS, database, utcnow, write
 from kiosk.deploy import browser_policy, official_hosts, site_domain
 from kiosk.flows.models import FlowUse
 from kiosk.resident.models import KioskSession
-from tests.browser import server_process
+from tests.browser import PROJECT_ROOT, server_process
 
 
 def database_file(app) -> Path:
@@ -242,3 +242,15 @@ def test_deploy_scripts_are_valid_shell(script: str) -> None:
 
     path = Path(__file__).resolve().parent.parent / "deploy" / script
     assert subprocess.run(["bash", "-n", str(path)], capture_output=True).returncode == 0
+
+
+def test_a_site_on_sqlite_does_not_load_the_postgresql_driver(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env["KIOSK_DATA_DIR"] = str(tmp_path)
+    probe = "import app, sys; print(sys.modules.get('psycopg') is not None)"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.strip() == "False"  # 22 MB of libpq and SSL libraries not mapped
