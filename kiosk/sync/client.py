@@ -99,29 +99,35 @@ def body_of(items: list[OutboxItem]) -> bytes:
                       separators=(",", ":")).encode()
 
 
-def send(credentials: Credentials, key: str, body: bytes, offset: float) -> tuple[dict[str, Any], float]:
-    """POST a batch; return central's answer and the clock offset read from its Date header."""
-    parts = urllib.parse.urlsplit(credentials.url.rstrip("/") + protocol.BATCHES_PATH)
+def signed_request(credentials: Credentials, method: str, path: str, key: str, body: bytes,
+                   offset: float, headers: dict[str, str] | None = None
+                   ) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """Make one request to central, signed with the site's key; return status, headers, body."""
+    parts = urllib.parse.urlsplit(credentials.url.rstrip("/") + path)
     stamp = str(int(time.time() + offset))
     headers = {
-        "Content-Type": "application/json",
+        **(headers or {}),
         protocol.SITE_HEADER: credentials.site,
         protocol.TIMESTAMP_HEADER: stamp,
         protocol.KEY_HEADER: key,
-        protocol.SIGNATURE_HEADER: protocol.signature(credentials.key, stamp, "POST", parts.path, key, body),
+        protocol.SIGNATURE_HEADER: protocol.signature(credentials.key, stamp, method, parts.path, key, body),
     }
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.netloc, timeout=TIMEOUT)
     try:
-        connection.request("POST", parts.path, body=body, headers=headers)
+        connection.request(method, parts.path, body=body or None, headers=headers)
         response = connection.getresponse()
-        data = response.read()
-        status = response.status
-        reply_headers = response.headers
+        return response.status, response.headers, response.read()
     except (OSError, http.client.HTTPException) as problem:
         raise SyncError(f"network: {problem.__class__.__name__}: {problem}") from problem
     finally:
         connection.close()
+
+
+def send(credentials: Credentials, key: str, body: bytes, offset: float) -> tuple[dict[str, Any], float]:
+    """POST a batch; return central's answer and the clock offset read from its Date header."""
+    status, reply_headers, data = signed_request(credentials, "POST", protocol.BATCHES_PATH, key, body,
+                                                 offset, {"Content-Type": "application/json"})
     offset = _offset(reply_headers.get("Date"), offset)
     if reply_headers.get(protocol.API_HEADER) != protocol.API_VERSION:
         raise SyncError(f"HTTP {status} without the {protocol.API_HEADER} header "

@@ -1,9 +1,6 @@
 """Pulling content packs on a site: only when changed (ETag), checked, switched atomically."""
 from __future__ import annotations
 
-import http.client
-import time
-import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -13,30 +10,15 @@ from kiosk.db import write
 from kiosk.flows import load_folder, packs, use_library
 from kiosk.render import forget_kept_pages
 from kiosk.sync import protocol
-from kiosk.sync.client import TIMEOUT, Credentials, SyncError
+from kiosk.sync.client import Credentials, SyncError, signed_request
 from kiosk.sync.models import SyncState
 
 
 def fetch(credentials: Credentials, etag: str, offset: float) -> tuple[int, dict[str, str], bytes]:
     """GET the current pack, signed like a batch; return status, headers and body."""
-    parts = urllib.parse.urlsplit(credentials.url.rstrip("/") + protocol.PACK_PATH)
-    stamp, key = str(int(time.time() + offset)), str(uuid.uuid4())
-    headers = {protocol.SITE_HEADER: credentials.site, protocol.TIMESTAMP_HEADER: stamp,
-               protocol.KEY_HEADER: key,
-               protocol.SIGNATURE_HEADER: protocol.signature(credentials.key, stamp, "GET", parts.path, key,
-                                                             b"")}
-    if etag:
-        headers["If-None-Match"] = etag
-    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = connection_class(parts.netloc, timeout=TIMEOUT)
-    try:
-        connection.request("GET", parts.path, headers=headers)
-        response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
-    except (OSError, http.client.HTTPException) as problem:
-        raise SyncError(f"network: {problem}") from problem
-    finally:
-        connection.close()
+    status, headers, body = signed_request(credentials, "GET", protocol.PACK_PATH, str(uuid.uuid4()), b"",
+                                           offset, {"If-None-Match": etag} if etag else None)
+    return status, {name.lower(): value for name, value in headers.items()}, body
 
 
 def pull(app: Flask, credentials: Credentials) -> int | None:
