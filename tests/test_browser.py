@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from kiosk.settings import load
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, PROJECT_ROOT, served
+from tests.browser import PROJECT_ROOT, served
 from tests.pages import pages_in
 
 LANGUAGES = load({})["KIOSK_LANGUAGES"]
@@ -26,14 +26,6 @@ axe = Axe()
 def base_url(tmp_path_factory) -> Iterator[str]:
     with served(tmp_path_factory.mktemp("site") / "data") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

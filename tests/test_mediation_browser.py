@@ -6,10 +6,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from kiosk import demo
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, served
+from tests.browser import served
 from tests.test_browser import ARTIFACTS, assert_accessible
 
 pytestmark = pytest.mark.browser
@@ -22,14 +22,6 @@ KEY_DELAY_MS = 140
 def base_url(tmp_path_factory) -> Iterator[str]:
     with served(tmp_path_factory.mktemp("mediation") / "data") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def logged_in(browser: Browser, base_url: str, login: str = demo.DEMO_ADMIN_LOGIN) -> Page:
