@@ -1,6 +1,7 @@
 """Security baseline and bad input: CSRF, headers, cookies, tampering, oversize bodies, crashes."""
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import hashlib
 import re
@@ -8,6 +9,7 @@ import re
 import pytest
 
 from kiosk import create_app
+from kiosk.db import utcnow
 from kiosk.resident.models import KioskSession
 from tests.conftest import Resident
 
@@ -69,7 +71,7 @@ def test_garbage_cookie_is_ignored(client) -> None:
 
 def test_cookie_naming_a_wiped_session_starts_afresh(resident: Resident) -> None:
     resident.post("session/preferences", text_size="2", next="/fr/")
-    KioskSession.delete().execute()
+    KioskSession.wipe_stale(utcnow() + dt.timedelta(days=1), idle_seconds=0, max_seconds=0)
     assert 'class="text-0"' in resident.open()
 
 

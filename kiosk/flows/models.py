@@ -8,10 +8,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    IntegrityError,
+    TextField,
+)
 
-from kiosk.db import BaseModel, Lookup, utcnow, write
-from kiosk.resident.models import KioskSession
+from kiosk.db import BaseModel, Lookup, RowGone, RowMemory, utcnow, write
+from kiosk.resident.models import KioskSession, visits
 
 
 class FlowUse(BaseModel):
@@ -32,7 +40,7 @@ class FlowUse(BaseModel):
     @classmethod
     def of(cls, session: KioskSession, flow: str) -> FlowUse | None:
         """Return this session's use of a flow, if it started it."""
-        return _use_of(session.id, flow)
+        return uses.get(session.id, flow)
 
     @classmethod
     def reach(cls, session: KioskSession, flow: str, version: int, step: str,
@@ -47,22 +55,28 @@ class FlowUse(BaseModel):
                 and step in json.loads(known.steps_reached):
             return known
         now = utcnow()
-        with write():
-            use = cls.of(session, flow)
-            if use is None:
-                use = cls.create(session=session.id, flow=flow, version=version,
-                                 steps_reached=json.dumps([step]), completed=completed,
-                                 started_at=now, updated_at=now)
-                return use
-            reached = json.loads(use.steps_reached)
-            if step not in reached or (completed and not use.completed) or use.version != version:
-                if step not in reached:
-                    reached.append(step)
-                use.steps_reached = json.dumps(reached)
-                use.completed = use.completed or completed
-                use.version = version
-                use.updated_at = now
-                use.save()
+        with uses.writing(session.id, flow):
+            with write():
+                use = cls.of(session, flow)
+                if use is None:
+                    try:
+                        use = cls.create(session=session.id, flow=flow, version=version,
+                                         steps_reached=json.dumps([step]), completed=completed,
+                                         started_at=now, updated_at=now)
+                    except IntegrityError as exc:  # its visit is gone
+                        raise RowGone(session.id) from exc
+                else:
+                    reached = json.loads(use.steps_reached)
+                    if step not in reached or (completed and not use.completed) or use.version != version:
+                        if step not in reached:
+                            reached.append(step)
+                        use.steps_reached = json.dumps(reached)
+                        use.completed = use.completed or completed
+                        use.version = version
+                        use.updated_at = now
+                        if not use.save():
+                            raise RowGone(use.id)
+            uses.keep(use, session.id, flow)
         return use
 
     def answer_map(self) -> dict[str, Any]:
@@ -71,12 +85,14 @@ class FlowUse(BaseModel):
 
     def remember(self, step: str, value: Any) -> None:
         """Keep the resident's answer to a step, replacing an earlier one."""
-        with write():
+        with uses.writing(self.session_id, self.flow), write():
             answers = self.answer_map()
             answers[step] = value
             self.answers = json.dumps(answers, ensure_ascii=False)
             self.updated_at = utcnow()
-            self.save(only=[FlowUse.answers, FlowUse.updated_at])
+            if not self.save(only=[FlowUse.answers, FlowUse.updated_at]):
+                raise RowGone(self.id)
 
 
-_use_of = Lookup(FlowUse, FlowUse.session, FlowUse.flow)
+# Each step reads the resident's use of its flow: kept in memory, gone with its visit.
+uses = RowMemory(Lookup(FlowUse, FlowUse.session, FlowUse.flow), belongs_to=visits)

@@ -6,11 +6,11 @@ import datetime as dt
 from flask import Blueprint, Flask, Response, current_app, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from kiosk.db import utcnow
+from kiosk.db import RowGone, utcnow
 from kiosk.i18n import configured
 from kiosk.render import here, is_polling, render, vary_kept_pages_by
 from kiosk.resident import session as kiosk_session
-from kiosk.resident.models import TEXT_SIZES
+from kiosk.resident.models import TEXT_SIZES, visits
 
 bp = Blueprint("resident", __name__)
 
@@ -163,9 +163,19 @@ def patterns() -> Response:
     return render("resident/patterns.html", keep=True, back=url_for("resident.home"))
 
 
+def visit_gone(error: RowGone) -> BaseResponse:
+    """A visit removed behind the server's back (a restore) ends: nothing of it was kept."""
+    visit = kiosk_session.current()
+    if visit is not None:
+        visits.forget(visit.id)
+    kiosk_session.forget_visit()
+    return redirect(url_for("resident.chooser"), 303)
+
+
 def init_app(app: Flask) -> None:
     """Register the resident pages and the kiosk session handling."""
     app.before_request(load_visit)
+    app.register_error_handler(RowGone, visit_gone)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(here=here, in_language=in_language)
     vary_kept_pages_by(app, page_variant)

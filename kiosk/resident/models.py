@@ -11,7 +11,7 @@ import json
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from kiosk.db import BaseModel, Lookup, utcnow, write
+from kiosk.db import BaseModel, Lookup, RowGone, RowMemory, utcnow, write
 from kiosk.sites import Kiosk
 
 TEXT_SIZES = (0, 1, 2)  # A, A+, A++
@@ -38,13 +38,15 @@ class KioskSession(BaseModel):
         """Record a new visit under the hash of its cookie token, at a registered kiosk or not."""
         now = utcnow()
         with write():
-            return cls.create(id=token_key(token), language=language, created_at=now, last_seen=now,
-                              kiosk=kiosk.id if kiosk else None)
+            visit = cls.create(id=token_key(token), language=language, created_at=now, last_seen=now,
+                               kiosk=kiosk.id if kiosk else None)
+        visits.keep(visit, visit.id)
+        return visit
 
     @classmethod
     def for_token(cls, token: str) -> KioskSession | None:
         """Return the visit a cookie token belongs to, if it still exists."""
-        return _visit_by_id(token_key(token))
+        return visits.get(token_key(token))
 
     def idle_for(self, now: dt.datetime) -> float:
         """Return the seconds since the resident last did something."""
@@ -54,24 +56,32 @@ class KioskSession(BaseModel):
         """Note activity, writing at most once every few seconds."""
         if self.idle_for(now) >= every:
             with write():
-                KioskSession.update(last_seen=now).where(KioskSession.id == self.id).execute()
+                found = KioskSession.update(last_seen=now).where(KioskSession.id == self.id).execute()
+            if not found:
+                visits.forget(self.id)
+                raise RowGone(self.id)
             self.last_seen = now
 
     def set_preferences(self, text_size: int | None = None, high_contrast: bool | None = None) -> None:
         """Change the text size or the contrast of this visit."""
-        if text_size is not None:
-            self.text_size = text_size
-        if high_contrast is not None:
-            self.high_contrast = high_contrast
-        with write():
-            self.save(only=[KioskSession.text_size, KioskSession.high_contrast])
+        with visits.writing(self.id):
+            if text_size is not None:
+                self.text_size = text_size
+            if high_contrast is not None:
+                self.high_contrast = high_contrast
+            with write():
+                found = self.save(only=[KioskSession.text_size, KioskSession.high_contrast])
+            if not found:
+                raise RowGone(self.id)
 
     def wipe(self) -> None:
         """Delete this visit and what hangs on it (secure_delete overwrites it on disk)."""
-        with write():
-            VisitSummary.keep([self.id])
-            HelpCall.update(session=None).where(HelpCall.session == self.id).execute()
-            KioskSession.delete().where(KioskSession.id == self.id).execute()
+        with visits.writing(self.id):
+            with write():
+                VisitSummary.keep([self.id])
+                HelpCall.update(session=None).where(HelpCall.session == self.id).execute()
+                KioskSession.delete().where(KioskSession.id == self.id).execute()
+            visits.forget(self.id)
 
     @classmethod
     def wipe_stale(cls, now: dt.datetime, idle_seconds: float, max_seconds: float) -> int:
@@ -80,9 +90,13 @@ class KioskSession(BaseModel):
         age_limit = now - dt.timedelta(seconds=max_seconds)
         stale = cls.select(cls.id).where((cls.last_seen < idle_limit) | (cls.created_at < age_limit))
         with write():
-            VisitSummary.keep([row.id for row in stale])
-            HelpCall.update(session=None).where(HelpCall.session.in_(stale)).execute()
-            return cls.delete().where(cls.id.in_(stale)).execute()
+            ids = [row.id for row in stale]
+            VisitSummary.keep(ids)
+            HelpCall.update(session=None).where(HelpCall.session.in_(ids)).execute()
+            wiped = cls.delete().where(cls.id.in_(ids)).execute()
+        for visit_id in ids:
+            visits.forget(visit_id)
+        return wiped
 
     def open_help_call(self) -> HelpCall | None:
         """Return this visit's help call still waiting for a médiateur, if any."""
@@ -118,7 +132,8 @@ class KioskSession(BaseModel):
 
 
 
-_visit_by_id = Lookup(KioskSession, KioskSession.id)
+# Every resident page reads its visit: kept in memory (the site server alone writes visits).
+visits = RowMemory(Lookup(KioskSession, KioskSession.id))
 
 class HelpCall(BaseModel):
     """A resident's "I need help" from a kiosk, waiting until a médiateur answers it."""

@@ -13,7 +13,7 @@ import time
 from flask import current_app, g, request
 
 from kiosk import sites
-from kiosk.db import utcnow
+from kiosk.db import RowGone, utcnow
 from kiosk.resident.models import KioskSession
 from kiosk.security import rotate_csrf, set_cookie_later
 
@@ -48,7 +48,11 @@ def load(touch: bool = True) -> bool:
         forget_visit()
         return False
     if touch:
-        visit.touch(now)
+        try:
+            visit.touch(now)
+        except RowGone:  # removed behind the server's back (a restore): the visit starts afresh
+            forget_visit()
+            return False
     g.kiosk_session = visit
     return True
 
