@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Flask, Response, current_app, g, make_response, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 
 from kiosk.security import csrf_token
 
@@ -96,6 +96,18 @@ def page_token() -> str:
     return TOKEN_PLACEHOLDER if g.get("drawing_kept_page") else csrf_token()
 
 
+class Later:
+    """A context value worked out only when the page is drawn: a kept page found drawn skips it."""
+
+    def __init__(self, work: Callable[[], Any]) -> None:
+        self.work = work
+
+
+def _draw(template: str, context: dict[str, Any]) -> str:
+    return render_template(template, **{name: value.work() if isinstance(value, Later) else value
+                                         for name, value in context.items()})
+
+
 def _draw_kept(template: str, context: dict[str, Any], also: Hashable = None) -> str:
     variants: list[Callable[[], Hashable]] = current_app.extensions["kiosk_page_variants"]
     key = (template, request.script_root, request.full_path, g.lang, also, *(v() for v in variants))
@@ -104,7 +116,7 @@ def _draw_kept(template: str, context: dict[str, Any], also: Hashable = None) ->
     if html is None:
         g.drawing_kept_page = True
         try:
-            html = render_template(template, **context)
+            html = _draw(template, context)
         finally:
             g.drawing_kept_page = False
         pages.put(key, html)
@@ -116,14 +128,15 @@ def render(page: str, status: int = 200, keep: bool | Hashable = False, **contex
 
     `keep=True` keeps pages the same for everyone; a page that differs only by a few values
     (a flow step: where Back goes, the step number, the choice made) passes them as `keep`.
+    A value wrapped in `Later` is worked out only if the page has to be drawn.
     """
     fragment = wants_fragment()
     template = fragment_of(page) if fragment else page
     context["fragment"] = fragment
     html = (_draw_kept(template, context, None if keep is True else keep) if keep
-            else render_template(template, **context))
-    response = make_response(html, status)
-    response.vary.add("HX-Request")
+            else _draw(template, context))
+    response = current_app.response_class(html, status)
+    response.headers["Vary"] = "HX-Request"  # a new response: no HeaderSet to parse and rebuild
     if fragment and request.method == "GET" and status == 200 and not is_polling():
         # The fragment stands for a page of its own: its URL goes into the history.
         response.headers["HX-Push-Url"] = here()

@@ -6,7 +6,6 @@ and no server-side state (nor a signed session cookie) is written for an anonymo
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -47,7 +46,7 @@ def set_cookie_later(name: str, value: str | None, max_age: int | None = None) -
 
 def _sign(nonce: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, nonce.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, nonce.encode(), "sha256").hex()  # one-shot: half the cost of hmac.new
 
 
 def _nonce() -> str:

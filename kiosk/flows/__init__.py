@@ -33,7 +33,7 @@ from kiosk.flows.engine import (
 from kiosk.flows.models import FlowUse
 from kiosk.i18n import gettext as _
 from kiosk.i18n import lazy_gettext as _l
-from kiosk.render import render
+from kiosk.render import Later, render
 from kiosk.resident import session as kiosk_session
 
 CONTENT_DIR = Path(__file__).parent / "content"
@@ -112,7 +112,7 @@ def family(slug: str) -> Response:
     for flow in library().of_family(chosen.code):
         groups.setdefault(flow.category, []).append(flow)
     return render("flows/family.html", keep=True, family=chosen, groups=groups,
-                  category_labels=CATEGORY_LABELS, back=url_for("resident.home"))
+                  category_labels=CATEGORY_LABELS, back=Later(lambda: url_for("resident.home")))
 
 
 @bp.get("/<lang:lang>/flows/<flow_id>")
@@ -130,11 +130,10 @@ def _use(flow: Flow, step: Step) -> FlowUse:
 def _show(flow: Flow, step: Step, use: FlowUse, status: int = 200,
           values: dict[str, str] | None = None, problems: dict[str, Any] | None = None) -> Response:
     answers = use.answer_map()
-    previous = flow.previous_of(step, answers)
+    previous, rank, total = flow.place(step, answers)
     back_in_flow = previous is not None
-    back = (url_for("flows.step", flow_id=flow.id, step_id=previous.id) if previous
-            else url_for("flows.family", slug=FAMILY_BY_CODE[flow.family].slug))
-    rank, total = flow.position(step, answers)
+    back = Later(lambda: url_for("flows.step", flow_id=flow.id, step_id=previous.id) if previous
+                 else url_for("flows.family", slug=FAMILY_BY_CODE[flow.family].slug))
     saved = answers.get(step.id)
     if values is None:
         values = saved if step.kind in ("form", "compose") and isinstance(saved, dict) else {}
@@ -148,7 +147,8 @@ def _show(flow: Flow, step: Step, use: FlowUse, status: int = 200,
     same_for_all = step.kind in ("info", "checklist", "choice") and status == 200
     return render(
         "flows/step.html", status=status, flow=flow, step=step, back=back, rank=rank,
-        keep=("step", flow.version, back, rank, total, json.dumps(saved)) if same_for_all else False,
+        keep=("step", flow.version, previous and previous.id, rank, total, json.dumps(saved))
+        if same_for_all else False,
         back_in_flow=back_in_flow,
         total=total, values=values, errors=errors, saved=saved,
         summary=_summary(flow, answers) if step.kind == "review" and not letter else [],

@@ -153,20 +153,26 @@ class Flow:
             step = None if step.kind == "review" else self.next_of(step, answers)
         return steps
 
-    def previous_of(self, step: Step, answers: Mapping[str, Any]) -> Step | None:
-        """Return the step before this one on the resident's path, if any."""
+    def place(self, step: Step, answers: Mapping[str, Any]) -> tuple[Step | None, int, int]:
+        """Return the step before this one on the resident's path (if any), its rank (1-based) and
+        the path's length, the path worked out once."""
         path = self.path(answers)
         ids = [s.id for s in path]
         if step.id in ids:
             n = ids.index(step.id)
-            return path[n - 1] if n else None
-        return next((s for s in reversed(self.steps[: self._index[step.id]]) if s.id in ids), None)
+            return (path[n - 1] if n else None), n + 1, len(ids)
+        previous = next((s for s in reversed(self.steps[: self._index[step.id]]) if s.id in ids), None)
+        rank = self._index[step.id] + 1
+        return previous, rank, max(len(ids), rank)
+
+    def previous_of(self, step: Step, answers: Mapping[str, Any]) -> Step | None:
+        """Return the step before this one on the resident's path, if any."""
+        return self.place(step, answers)[0]
 
     def position(self, step: Step, answers: Mapping[str, Any]) -> tuple[int, int]:
         """Return the step's rank on the resident's path and the path's length (1-based)."""
-        ids = [s.id for s in self.path(answers)]
-        rank = ids.index(step.id) + 1 if step.id in ids else self._index[step.id] + 1
-        return rank, max(len(ids), rank)
+        _, rank, total = self.place(step, answers)
+        return rank, total
 
     def texts(self) -> Iterable[str]:
         """Yield every translatable text of the flow, in order."""

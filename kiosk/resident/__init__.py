@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from kiosk.db import RowGone, utcnow
 from kiosk.i18n import configured
-from kiosk.render import here, is_polling, render, vary_kept_pages_by
+from kiosk.render import Later, here, is_polling, render, vary_kept_pages_by
 from kiosk.resident import session as kiosk_session
 from kiosk.resident.models import TEXT_SIZES, visits
 
@@ -74,7 +74,8 @@ def languages() -> Response:
 @bp.get("/<lang:lang>/")
 def home() -> Response:
     """Show the three big choices: write a letter, do a procedure, look for a job."""
-    return render("resident/home.html", keep=True, back=url_for("resident.languages", next=here()))
+    return render("resident/home.html", keep=True,
+                  back=Later(lambda: url_for("resident.languages", next=here())))
 
 
 @bp.post("/<lang:lang>/session/preferences")
