@@ -5,12 +5,12 @@ import hashlib
 import secrets
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, g
 from peewee import BooleanField, CharField, DateTimeField
 
 from kiosk import render
 from kiosk.db import BaseModel, Lookup, database, utcnow, write
-from kiosk.security import set_cookie_later
+from kiosk.security import cookie, set_cookie_later
 
 DEVICE_COOKIE = "kiosk_device"
 
@@ -95,7 +95,7 @@ def register_device(key: str) -> Kiosk | None:
 def device_kiosk() -> Kiosk | None:
     """Return the registered kiosk this browser is, if it is one."""
     if "device_kiosk" not in g:
-        token = request.cookies.get(DEVICE_COOKIE)
+        token = cookie(DEVICE_COOKIE)
         kiosk = _kiosk_by_token(_digest(token)) if token else None
         g.device_kiosk = kiosk if kiosk is not None and not kiosk.retired else None
     return g.device_kiosk

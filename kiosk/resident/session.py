@@ -10,12 +10,12 @@ import secrets
 import threading
 import time
 
-from flask import current_app, g, request
+from flask import current_app, g
 
 from kiosk import sites
 from kiosk.db import RowGone, utcnow
 from kiosk.resident.models import KioskSession
-from kiosk.security import rotate_csrf, set_cookie_later
+from kiosk.security import cookie, rotate_csrf, set_cookie_later
 
 COOKIE = "kiosk"
 # A script's idle countdown and the server's clock may differ by a few seconds.
@@ -35,7 +35,7 @@ def load(touch: bool = True) -> bool:
     """Find the request's kiosk session; wipe it if idle too long. Return False if it just ended."""
     sweep_stale()
     g.kiosk_session = None
-    token = request.cookies.get(COOKIE)
+    token = cookie(COOKIE)
     if not token:
         return True
     visit = KioskSession.for_token(token)
