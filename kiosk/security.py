@@ -45,13 +45,13 @@ def set_cookie_later(name: str, value: str | None, max_age: int | None = None) -
     g.setdefault("cookies_to_set", {})[name] = (value, max_age)
 
 
-def cookie(name: str) -> str | None:
-    """Return a cookie the browser sent, or None.
+def cookie(name: str, sent_with: Request | None = None) -> str | None:
+    """Return a cookie the browser sent with this request (or `sent_with`), or None.
 
     werkzeug's `request.cookies.get` raises and catches an exception for a missing cookie, which
     is most page views' case for the staff, device or visit cookie.
     """
-    cookies = request.cookies
+    cookies = (sent_with if sent_with is not None else request).cookies
     return cookies[name] if name in cookies else None  # noqa: SIM401 - .get is the slow path
 
 
@@ -143,7 +143,7 @@ class StaffSessionInterface(SecureCookieSessionInterface):
     """
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:  # type: ignore[override]
-        if not cookie(self.get_cookie_name(app)):
+        if not cookie(self.get_cookie_name(app), request):
             return self.session_class()
         return super().open_session(app, request)
 
