@@ -26,15 +26,25 @@ fi
 cd "$TARGET"
 make install
 
+install -d /etc/systemd/system
 install -m 0644 deploy/kiosque.service deploy/kiosque-backup.service deploy/kiosque-backup.timer \
   /etc/systemd/system/
-systemctl daemon-reload
-systemctl enable --now kiosque.service kiosque-backup.timer
+if [ -d /run/systemd/system ]; then
+  systemctl daemon-reload
+  systemctl enable --now kiosque.service kiosque-backup.timer
+else
+  # Preparing a disk image (a chroot): enable the units for its first boot, start nothing now
+  # (the links `systemctl enable` would make).
+  install -d /etc/systemd/system/multi-user.target.wants /etc/systemd/system/timers.target.wants
+  ln -sf /etc/systemd/system/kiosque.service /etc/systemd/system/multi-user.target.wants/
+  ln -sf /etc/systemd/system/kiosque-backup.timer /etc/systemd/system/timers.target.wants/
+  echo "systemd is not running here: kiosque.service and kiosque-backup.timer start at the next boot."
+fi
 
 # The kiosk browser may open the site and the flows' official sites, nothing else.
 install -d /etc/chromium/policies/managed
 KIOSK_DATA_DIR=/var/lib/kiosque runuser -u kiosque -- .venv/bin/flask --app app kiosk browser-policy \
   --site-url "${1:-http://127.0.0.1:8080}" > /etc/chromium/policies/managed/kiosque.json
 
-echo "Kiosque is running: curl http://127.0.0.1:8080/healthz"
+[ -d /run/systemd/system ] && echo "Kiosque is running: curl http://127.0.0.1:8080/healthz"
 echo "Next: a 'kiosk' desktop account with automatic login, and deploy/kiosk-browser.service (README)."
