@@ -7,12 +7,13 @@ set -euo pipefail
 SOURCE="$(cd "$(dirname "$0")/.." && pwd)"
 TARGET=/opt/kiosque
 
-# Python, Node (htmx comes from npm at install), gettext, the kiosk browser and the fonts of
-# every script residents read (Latin, Cyrillic, Arabic, Ethiopic, Tamil, Bengali: noto-core;
-# Chinese: noto-cjk).
+# Python, Node (htmx comes from npm at install), gettext, the kiosk browser (with its setuid
+# sandbox: where the kernel refuses unprivileged user namespaces, Chromium will not start without
+# it) and the fonts of every script residents read (Latin, Cyrillic, Arabic, Ethiopic, Tamil,
+# Bengali: noto-core; Chinese: noto-cjk).
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends python3 python3-venv make nodejs npm gettext \
-  curl chromium fonts-noto-core fonts-noto-cjk
+  curl chromium chromium-sandbox fonts-noto-core fonts-noto-cjk
 
 id kiosque >/dev/null 2>&1 || useradd --system --home /var/lib/kiosque --shell /usr/sbin/nologin kiosque
 install -d -o kiosque -g kiosque -m 0750 /var/lib/kiosque
