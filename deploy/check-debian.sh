@@ -30,6 +30,11 @@ cp /etc/ssl/certs/ca-certificates.crt "$ROOT/root/host-ca.crt"
 
 mounts=(proc sys dev dev/pts)
 cleanup() {
+  # Whatever still runs in the image (a server, Xvfb, the browser after a failure) stops first.
+  for proc in /proc/[0-9]*; do
+    [ "$(readlink "$proc/root" 2>/dev/null)" = "$ROOT" ] && kill "${proc#/proc/}" 2>/dev/null
+  done
+  sleep 1
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount "$ROOT/${mounts[i]}" 2>/dev/null || true; done
   umount "$ROOT/dev/shm" 2>/dev/null || true
 }
