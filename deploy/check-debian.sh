@@ -35,8 +35,9 @@ cleanup() {
     [ "$(readlink "$proc/root" 2>/dev/null)" = "$ROOT" ] && kill "${proc#/proc/}" 2>/dev/null
   done
   sleep 1
-  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount "$ROOT/${mounts[i]}" 2>/dev/null || true; done
   umount "$ROOT/dev/shm" 2>/dev/null || true
+  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount "$ROOT/${mounts[i]}" 2>/dev/null || true; done
+  if mount | grep -q " $ROOT/"; then fail "still mounted under $ROOT"; fi
 }
 trap cleanup EXIT
 for m in "${mounts[@]}"; do mount --bind "/$m" "$ROOT/$m"; done
@@ -76,7 +77,7 @@ step "boot the image with systemd (systemd-nspawn)"
 systemd-nspawn --register=no --keep-unit -q -D "$ROOT" -b >"$ROOT.boot.log" 2>&1 &
 NSPAWN=$!
 trap 'kill $NSPAWN 2>/dev/null || true; wait $NSPAWN 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do curl -fsS -m 2 -o /dev/null "$URL/healthz" && break; sleep 1; done
+for _ in $(seq 1 60); do curl -fs -m 2 -o /dev/null "$URL/healthz" && break; sleep 1; done
 curl -fsS "$URL/healthz" || fail "the site server did not start at boot"
 echo
 INIT=$(pgrep -P "$NSPAWN" | head -n 1)
