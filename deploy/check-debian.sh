@@ -18,7 +18,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 for tool in debootstrap systemd-nspawn nsenter curl git; do
   command -v "$tool" >/dev/null || fail "$tool is missing (apt-get install debootstrap systemd-container)"
 done
-if curl -fsS -m 2 -o /dev/null "$URL/healthz"; then fail "something already answers on $URL"; fi
+if curl -fs -m 2 -o /dev/null "$URL/healthz"; then fail "something already answers on $URL"; fi
 
 if [ ! -x "$ROOT/usr/bin/apt-get" ]; then
   step "debootstrap Debian 12 into $ROOT"
