@@ -131,6 +131,13 @@ class RowMemory:
             with self._lock:
                 self._store(key, row)
 
+    def written(self, row: Any, *key: Any) -> None:
+        """Note a committed write made through `row`: if memory holds another copy of that row
+        (this one was read before an eviction), memory forgets it and the next read asks the
+        database, rather than show a copy without the write."""
+        if self._rows.get(key) is not row:
+            self.forget(*key)
+
     def forget(self, *key: Any) -> None:
         """Drop a row (and the rows belonging to it) from memory: the next read asks the database."""
         with self._lock:

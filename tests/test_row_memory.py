@@ -141,3 +141,17 @@ def test_threads_reading_and_writing_one_visit_agree_with_the_database(app) -> N
     stored = FlowUse.get_by_id(use.id).answer_map()
     assert len(stored) == 80  # no answer lost to another thread's write
     assert FlowUse.of(visit, "ants-id-card").answer_map() == stored
+
+
+def test_a_write_through_a_copy_read_before_an_eviction_is_not_hidden(app) -> None:
+    visit = KioskSession.start("token", "fr")
+    early = FlowUse.reach(visit, "ants-id-card", 1, "what")
+    uses.clear()  # evicted (memory full) while a request still holds its copy
+    later = FlowUse.of(visit, "ants-id-card")
+    assert later is not early
+    early.remember("reason", "lost")
+    assert FlowUse.of(visit, "ants-id-card").answer_map() == {"reason": "lost"}
+    visits.clear()
+    fresh = KioskSession.for_token("token")
+    visit.set_preferences(text_size=2)
+    assert KioskSession.for_token("token").text_size == 2 and fresh.text_size == 0

@@ -92,6 +92,7 @@ class FlowUse(BaseModel):
             self.updated_at = utcnow()
             if not self.save(only=[FlowUse.answers, FlowUse.updated_at]):
                 raise RowGone(self.id)
+        uses.written(self, self.session_id, self.flow)
 
 
 # Each step reads the resident's use of its flow: kept in memory, gone with its visit.

@@ -61,6 +61,7 @@ class KioskSession(BaseModel):
                 visits.forget(self.id)
                 raise RowGone(self.id)
             self.last_seen = now
+            visits.written(self, self.id)
 
     def set_preferences(self, text_size: int | None = None, high_contrast: bool | None = None) -> None:
         """Change the text size or the contrast of this visit."""
@@ -73,6 +74,7 @@ class KioskSession(BaseModel):
                 found = self.save(only=[KioskSession.text_size, KioskSession.high_contrast])
             if not found:
                 raise RowGone(self.id)
+        visits.written(self, self.id)
 
     def wipe(self) -> None:
         """Delete this visit and what hangs on it (secure_delete overwrites it on disk)."""
