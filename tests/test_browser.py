@@ -223,12 +223,13 @@ def fill_step(page: Page, flow_id: str) -> str:
     from tests.test_flows_http import good_value
 
     step_id = page.url.rsplit("/", 1)[1]
-    # htmx puts the new URL in the history before the swap settles: wait for the step itself.
+    step = load_folder(CONTENT_DIR).flows[flow_id].step(step_id)
+    kind = step.kind
+    # htmx puts the new URL in the history before the swap settles, and keeps the old element's
+    # class for its settle delay: wait until the step on screen is this one, with its own class.
     step_box = page.locator(f'#step[data-step="{step_id}"]')
     expect(step_box).to_be_visible()
-    kind = next(k for k in ("info", "checklist", "choice", "form", "review")
-                if f"step-{k}" in (step_box.get_attribute("class") or ""))
-    step = load_folder(CONTENT_DIR).flows[flow_id].step(step_id)
+    expect(step_box).to_have_class(re.compile(rf"\bstep-{kind}\b"))
     if kind == "choice":
         page.locator(".option").first.click()
     elif kind == "checklist":
