@@ -1,6 +1,8 @@
 """Kiosque: a kiosk web app for digital-inclusion centres. `create_app()` builds it."""
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,31 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+class EveryMinute(logging.Filter):
+    """Let a repeated warning through once a minute, saying how many it held back meanwhile.
+
+    Waitress warns "Task queue depth is N" on each request that waits for a free thread: under
+    a burst that is thousands of lines a second, each costing a write, on a PC with no one to
+    read them. The first says the server is busy; one a minute then says it still is.
+    """
+
+    def __init__(self, seconds: float = 60.0) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self._next = 0.0
+        self._held = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        if now < self._next:
+            self._held += 1
+            return False
+        if self._held:
+            record.msg = f"{record.msg} ({self._held} more since)"
+        self._next, self._held = now + self.seconds, 0
+        return True
+
+
 def serve(app: Flask) -> None:
     """Serve the app with waitress on KIOSK_HOST:KIOSK_PORT."""
     from waitress import serve as waitress_serve
@@ -94,6 +121,9 @@ def serve(app: Flask) -> None:
 
         if start_scheduler(app):
             print(f"Sync to {config['KIOSK_SYNC_URL']} every {config['KIOSK_SYNC_INTERVAL']} s")
+    queue_log = logging.getLogger("waitress.queue")
+    if not any(isinstance(f, EveryMinute) for f in queue_log.filters):
+        queue_log.addFilter(EveryMinute())
     waitress_serve(
         app,
         host=config["KIOSK_HOST"],

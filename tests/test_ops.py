@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import logging
 import os
 import re
 import shutil
@@ -13,6 +14,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -254,3 +256,38 @@ def test_a_site_on_sqlite_does_not_load_the_postgresql_driver(tmp_path: Path) ->
     result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, env=env, capture_output=True,
                             text=True, check=True)
     assert result.stdout.strip() == "False"  # 22 MB of libpq and SSL libraries not mapped
+
+
+def test_a_burst_of_requests_logs_one_busy_warning_not_one_per_request(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    with server_process(data_dir, KIOSK_DEMO="false", KIOSK_THREADS="1") as (_, base):
+        def fetch(_: int) -> int:
+            with urllib.request.urlopen(base + "/fr/", timeout=10) as response:
+                response.read()
+                return response.status
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(fetch, range(400)))
+    assert statuses == [200] * 400
+    log = next(tmp_path.glob("server-*.log")).read_text()
+    busy = [line for line in log.splitlines() if "Task queue depth" in line]
+    assert len(busy) == 1, busy[:5]  # 8 clients on one thread: the queue was deep for a while
+
+
+def test_a_repeated_warning_comes_back_after_its_minute_with_a_count() -> None:
+    from kiosk import EveryMinute
+
+    records: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("test.every-minute")
+    logger.propagate = False
+    logger.addHandler(handler)
+    every = EveryMinute(seconds=0.2)
+    logger.addFilter(every)
+    for depth in range(50):
+        logger.warning("Task queue depth is %d", depth)
+    time.sleep(0.25)
+    logger.warning("Task queue depth is %d", 7)
+    assert records == ["Task queue depth is 0", "Task queue depth is 7 (49 more since)"]
