@@ -9,25 +9,9 @@ from typing import Any
 from flask import Flask
 
 from kiosk import assets, cli, db, errors, i18n, render, security, settings
+from kiosk.lean import KioskFlask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-class KioskFlask(Flask):
-    """Flask, minus a cost paid on every request for nothing: Kiosque has no async view.
-
-    Flask asks `inspect` whether each hook and view is a coroutine function on every call
-    (seven hooks a page view here); Kiosque's never are, and the check is now made once each.
-    """
-
-    _sync_checked: dict[Any, Any]
-
-    def ensure_sync(self, func: Any) -> Any:
-        checked = self.__dict__.setdefault("_sync_checked", {})
-        found = checked.get(func)
-        if found is None:
-            found = checked[func] = super().ensure_sync(func)
-        return found
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
