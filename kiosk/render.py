@@ -6,7 +6,8 @@ else (a plain browser, a boosted link, a history restore) gets the full page.
 
 Pages whose content depends only on their URL, the language and the page variant (the
 resident's text size and contrast) can be kept once drawn (`keep=True`): the visitor's CSRF
-token is drawn as a placeholder and put in on the way out, so one copy serves every visitor.
+token is drawn as a placeholder, and the page kept as encoded pieces around it that the token
+joins on the way out, so one copy serves every visitor.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ KEPT_PAGES_MAX = 256
 POLLING_ELEMENTS = frozenset({"board", "help-state"})
 # Unguessable, so no page content can contain it by chance.
 TOKEN_PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(16)}"
+KeptPage = list[bytes]  # a page's UTF-8 bytes, cut where the visitor's CSRF token goes
 
 
 class KeptPages:
@@ -33,21 +35,21 @@ class KeptPages:
 
     def __init__(self, size: int = KEPT_PAGES_MAX) -> None:
         self.size = size
-        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._pages: OrderedDict[Hashable, KeptPage] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> str | None:
+    def get(self, key: Hashable) -> KeptPage | None:
         """Return a kept page, if any."""
         with self._lock:
-            html = self._pages.get(key)
-            if html is not None:
+            page = self._pages.get(key)
+            if page is not None:
                 self._pages.move_to_end(key)
-            return html
+            return page
 
-    def put(self, key: Hashable, html: str) -> None:
+    def put(self, key: Hashable, page: KeptPage) -> None:
         """Keep a page, dropping the least recently used beyond the size."""
         with self._lock:
-            self._pages[key] = html
+            self._pages[key] = page
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
 
@@ -108,19 +110,20 @@ def _draw(template: str, context: dict[str, Any]) -> str:
                                          for name, value in context.items()})
 
 
-def _draw_kept(template: str, context: dict[str, Any], also: Hashable = None) -> str:
+def _draw_kept(template: str, context: dict[str, Any], also: Hashable = None) -> bytes:
     variants: list[Callable[[], Hashable]] = current_app.extensions["kiosk_page_variants"]
     key = (template, request.script_root, request.full_path, g.lang, also, *(v() for v in variants))
     pages: KeptPages = current_app.extensions["kiosk_kept_pages"]
-    html = pages.get(key)
-    if html is None:
+    page = pages.get(key)
+    if page is None:
         g.drawing_kept_page = True
         try:
             html = _draw(template, context)
         finally:
             g.drawing_kept_page = False
-        pages.put(key, html)
-    return html.replace(TOKEN_PLACEHOLDER, csrf_token())
+        page = html.encode().split(TOKEN_PLACEHOLDER.encode())
+        pages.put(key, page)
+    return csrf_token().encode().join(page) if len(page) > 1 else page[0]
 
 
 def render(page: str, status: int = 200, keep: bool | Hashable = False, **context: Any) -> Response:

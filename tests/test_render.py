@@ -82,8 +82,8 @@ def test_kept_pages_are_bounded() -> None:
 
     pages = KeptPages(size=3)
     for n in range(5):
-        pages.put(n, str(n))
+        pages.put(n, [str(n).encode()])
     assert pages.get(0) is None and pages.get(1) is None
-    assert pages.get(4) == "4"
+    assert pages.get(4) == [b"4"]
     pages.forget()
     assert pages.get(4) is None
