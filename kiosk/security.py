@@ -108,8 +108,11 @@ def add_headers(response: Response) -> Response:
     headers.extend(SECURITY_HEADERS)  # one call: werkzeug's setdefault costs ~8 µs a header
     if response.mimetype == "text/html":
         headers["Cache-Control"] = "no-store"
+    cookies = g.get("cookies_to_set")
+    if not cookies:
+        return response
     secure = current_app.config["KIOSK_HTTPS"]
-    for name, (value, max_age) in g.get("cookies_to_set", {}).items():
+    for name, (value, max_age) in cookies.items():
         if value is None:
             response.delete_cookie(name, httponly=True, samesite="Lax", secure=secure)
         else:
@@ -124,6 +127,8 @@ def allow_larger_body(app: Flask, endpoint: str, limit: int) -> None:
 
 def set_body_limit() -> None:
     """Apply the current endpoint's own body limit, before anything reads the body."""
+    if request.method not in UNSAFE_METHODS:  # a page view sends no body: nothing to look up
+        return
     limit = current_app.extensions.get("kiosk_body_limits", {}).get(request.endpoint)
     if limit:
         request.max_content_length = limit

@@ -188,3 +188,14 @@ def test_the_session_cookie_is_only_read_when_a_staff_cookie_is_sent(app) -> Non
     client.set_cookie("kiosk_staff", "forged")
     client.get("/fr/mediation/")
     assert Counting.built >= 1
+
+
+def test_only_the_photo_upload_takes_a_body_larger_than_the_limit(app, resident) -> None:
+    import io
+
+    big = "x" * (app.config["KIOSK_MAX_BODY_BYTES"] + 1)
+    refused = resident.post("session/preferences", text_size="1", note=big)
+    assert refused.status_code == 413
+    assert "lang=\"fr\"" in refused.get_data(as_text=True)  # the readable page, not werkzeug's
+    photo = resident.post("jobs/cv/photo", photo=(io.BytesIO(big.encode()), "moi.png"))
+    assert photo.status_code != 413  # its own larger limit: the file is looked at (and refused as no image)
