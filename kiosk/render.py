@@ -35,6 +35,7 @@ class KeptPages:
 
     def __init__(self, size: int = KEPT_PAGES_MAX) -> None:
         self.size = size
+        self.variants: list[Callable[[], Hashable]] = []  # what else changes how pages look
         self._pages: OrderedDict[Hashable, KeptPage] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -111,9 +112,10 @@ def _draw(template: str, context: dict[str, Any]) -> str:
 
 
 def _draw_kept(template: str, context: dict[str, Any], also: Hashable = None) -> bytes:
-    variants: list[Callable[[], Hashable]] = current_app.extensions["kiosk_page_variants"]
-    key = (template, request.script_root, request.full_path, g.lang, also, *(v() for v in variants))
     pages: KeptPages = current_app.extensions["kiosk_kept_pages"]
+    environ = request.environ  # the URL as received: the same page has the same key
+    key = (template, environ.get("SCRIPT_NAME"), environ.get("PATH_INFO"), environ.get("QUERY_STRING"),
+           g.lang, also, *[variant() for variant in pages.variants])
     page = pages.get(key)
     if page is None:
         g.drawing_kept_page = True
@@ -153,11 +155,10 @@ def forget_kept_pages() -> None:
 
 def vary_kept_pages_by(app: Flask, variant: Callable[[], Hashable]) -> None:
     """Declare something besides URL and language that changes how pages look."""
-    app.extensions["kiosk_page_variants"].append(variant)
+    app.extensions["kiosk_kept_pages"].variants.append(variant)
 
 
 def init_app(app: Flask) -> None:
     """Give the app its store of kept pages, and templates the CSRF token."""
     app.extensions["kiosk_kept_pages"] = KeptPages()
-    app.extensions["kiosk_page_variants"] = []
     app.jinja_env.globals["csrf_token"] = page_token

@@ -12,7 +12,7 @@ import re
 import secrets
 
 from flask import Flask, Request, Response, abort, current_app, g, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -138,14 +138,20 @@ class StaffSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, opened for free when the request has no staff cookie.
 
     Only médiateurs carry the session cookie; Flask's own interface builds a signing serializer
-    (a key derivation) on every request before looking for the cookie, a cost every resident
-    page paid for nothing.
+    (a key derivation) on every request before looking for the cookie, and works out the
+    cookie's settings after it to write nothing: costs every resident page paid for nothing.
     """
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:  # type: ignore[override]
         if not cookie(self.get_cookie_name(app), request):
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        # A page no one signed in to, whose session was never touched: Flask would work out
+        # the cookie's name, domain, path and flags, then write nothing.
+        if session or session.modified or session.accessed:
+            super().save_session(app, session, response)
 
 
 def init_app(app: Flask) -> None:
