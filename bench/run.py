@@ -281,7 +281,9 @@ def measure(rounds: int, duration: int) -> dict[str, Any]:
     # Each round loads the bare app then the app's pages back to back: a ratio per round.
     round_ratios = {name: [r[i]["rps"] / r[0]["rps"] for r in runs]
                     for i, name in enumerate(targets) if i}
-    return {"round_ratios": round_ratios,
+    pinned_round_ratios = {name: [r[i]["rps"] / r[0]["rps"] for r in pinned_runs]
+                           for i, name in enumerate(targets) if i}
+    return {"round_ratios": round_ratios, "pinned_round_ratios": pinned_round_ratios,
             "settings": {"rounds": rounds, "duration_s": duration, "threads": THREADS,
                          "cpus": os.cpu_count(), "step": STEP.path.format(lang="fr")},
             "cold_start_s": {"median": statistics.median(cold), "runs": cold},
@@ -341,7 +343,9 @@ def report(result: dict[str, Any]) -> str:
         lines += ["", f"pinned to CPU {PINNED_CPU}, address space <= {MEMORY_LIMIT // 2**20} MB:"]
         for name, fig in result["pinned"].items():
             ratio = result["pinned_ratios"].get(name)
-            verdict = f"{ratio:>7.2f}  {budgets['pinned ratio ' + name]}" if ratio is not None else ""
+            spread = " ".join(f"{r:.2f}" for r in result["pinned_round_ratios"].get(name, []))
+            verdict = (f"{ratio:>7.2f}  {budgets['pinned ratio ' + name]}   (rounds: {spread})"
+                       if ratio is not None else "")
             lines.append(f"{name:<10}{fig['rps']:>8.0f}{fig['p99_ms']:>9.2f}{verdict}")
     leak = result["leak_rss_mb"]
     runs = " ".join(f"{t:.2f}" for t in cold["runs"])
