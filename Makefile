@@ -2,7 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# pip extras: the tests' tools by default; a deployed site takes none (`make install EXTRAS=`,
+# as deploy/install-debian.sh does), a central server `postgres`.
+EXTRAS ?= dev
+STAMP := $(VENV)/.installed-$(or $(EXTRAS),none)
 HTMX := static/vendor/htmx.min.js
 # Languages with a catalog; `make translations NEW=ta` starts a new one.
 # The médiateur pages' languages (kiosk/i18n.py STAFF_LANGUAGES; English is the source).
@@ -18,7 +21,7 @@ install: $(STAMP) $(HTMX) $(MO)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.$(if $(EXTRAS),[$(EXTRAS)])'
 	touch $@
 
 $(HTMX): package.json package-lock.json

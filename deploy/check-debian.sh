@@ -54,6 +54,9 @@ in_root bash /root/src/deploy/install-debian.sh | tail -n 3
 [ -L "$ROOT/etc/systemd/system/multi-user.target.wants/kiosque.service" ] || fail "kiosque.service not enabled"
 [ -L "$ROOT/etc/systemd/system/timers.target.wants/kiosque-backup.timer" ] || fail "backup timer not enabled"
 grep -q '"URLBlocklist"' "$ROOT/etc/chromium/policies/managed/kiosque.json" || fail "no browser policy"
+# (on a folder from an earlier run the .venv keeps what was installed before: start afresh)
+[ ! -e "$ROOT/opt/kiosque/.venv/bin/pytest" ] || fail "the tests' tools were installed on the site"
+echo "the server's .venv: $(du -sh "$ROOT/opt/kiosque/.venv" | cut -f1)"
 
 step "the kiosk browser opens the site (Xvfb, a 'kiosk' account)"
 in_root bash -c 'apt-get install -y -qq --no-install-recommends xvfb imagemagick >/dev/null

@@ -25,7 +25,7 @@ if [ "$SOURCE" != "$TARGET" ]; then
   cp -a "$SOURCE/." "$TARGET/"
 fi
 cd "$TARGET"
-make install
+make install EXTRAS=  # what the server needs, not the tests' tools (browser drivers, fuzzers)
 
 install -d /etc/systemd/system
 install -m 0644 deploy/kiosque.service deploy/kiosque-backup.service deploy/kiosque-backup.timer \
