@@ -2,7 +2,7 @@
 
 Each class keeps the framework's behaviour and only stops redoing something: asking whether a
 hook is a coroutine, walking the URL rules for a path already matched, building a multi-value
-dict of cookies. On a 2014 PC a page view is ~0.3 ms of CPU, a third of it in the framework.
+dict of cookies. A kept page costs the app ~0.1 ms here, over a third of it Flask's own work.
 """
 from __future__ import annotations
 
