@@ -249,6 +249,12 @@ def leak_check(tmp: Path) -> dict[str, float]:
     return rss
 
 
+def ratios_by_round(runs: list[list[dict[str, float]]], targets: list[str]) -> dict[str, list[float]]:
+    """Return each app page's ratio to the bare app, round by round (a round loads the bare app
+    then the app's pages back to back)."""
+    return {name: [r[i]["rps"] / r[0]["rps"] for r in runs] for i, name in enumerate(targets) if i}
+
+
 def measure(rounds: int, duration: int) -> dict[str, Any]:
     """Take every measure: cold starts, wrk rounds, RSS, page weights and server-log warnings."""
     wrk = ensure_wrk()
@@ -278,12 +284,8 @@ def measure(rounds: int, duration: int) -> dict[str, Any]:
     load = {name: summarize([r[i] for r in runs]) for i, name in enumerate(targets)}
     pinned = {name: summarize([r[i] for r in pinned_runs]) for i, name in enumerate(targets)
               } if pinned_runs else {}
-    # Each round loads the bare app then the app's pages back to back: a ratio per round.
-    round_ratios = {name: [r[i]["rps"] / r[0]["rps"] for r in runs]
-                    for i, name in enumerate(targets) if i}
-    pinned_round_ratios = {name: [r[i]["rps"] / r[0]["rps"] for r in pinned_runs]
-                           for i, name in enumerate(targets) if i}
-    return {"round_ratios": round_ratios, "pinned_round_ratios": pinned_round_ratios,
+    return {"round_ratios": ratios_by_round(runs, targets),
+            "pinned_round_ratios": ratios_by_round(pinned_runs, targets),
             "settings": {"rounds": rounds, "duration_s": duration, "threads": THREADS,
                          "cpus": os.cpu_count(), "step": STEP.path.format(lang="fr")},
             "cold_start_s": {"median": statistics.median(cold), "runs": cold},

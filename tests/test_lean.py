@@ -10,7 +10,7 @@ from kiosk import lean
 from kiosk.lean import KioskMap, KioskRequest
 
 
-def test_a_matched_path_is_walked_once_and_its_values_handed_out_as_copies() -> None:
+def test_a_matched_path_is_walked_once_and_its_values_handed_out_as_copies(monkeypatch) -> None:
     rules = KioskMap([Rule("/<lang>/flows/<flow_id>/<step_id>", endpoint="step")])
     urls = rules.bind("kiosk.local")
     walks = []
@@ -20,14 +20,11 @@ def test_a_matched_path_is_walked_once_and_its_values_handed_out_as_copies() -> 
         walks.append(args[1])
         return walk(self, *args)
 
-    lean.StateMachineMatcher.match = counting  # type: ignore[method-assign]
-    try:
-        first = urls.match("/fr/flows/ants-id-card/what")
-        first[1].pop("lang")  # as Flask's URL processors do
-        second = urls.match("/fr/flows/ants-id-card/what")
-        other = urls.match("/ar/flows/caf-rsa/who")
-    finally:
-        lean.StateMachineMatcher.match = walk  # type: ignore[method-assign]
+    monkeypatch.setattr(lean.StateMachineMatcher, "match", counting)
+    first = urls.match("/fr/flows/ants-id-card/what")
+    first[1].pop("lang")  # as Flask's URL processors do
+    second = urls.match("/fr/flows/ants-id-card/what")
+    other = urls.match("/ar/flows/caf-rsa/who")
     assert first[0] == second[0] == "step"
     assert second[1] == {"lang": "fr", "flow_id": "ants-id-card", "step_id": "what"}
     assert other[1] == {"lang": "ar", "flow_id": "caf-rsa", "step_id": "who"}
